@@ -1,0 +1,93 @@
+import type { Time } from '../batch.js';
+import type { OffsetRange } from './offset-store.js';
+
+/** JSON-compatible values: what a source may put in a checkpoint. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a source's `compute` returns for one batch time. */
+export interface SourceBatch<T> {
+  readonly partitions: ReadonlyArray<readonly T[]>;
+  /** One range per partition when the partitions map to offset ranges (Kafka direct). */
+  readonly offsetRanges?: readonly OffsetRange[];
+}
+
+/** What core gives a source when the context starts. */
+export interface SourceContext {
+  /** The batch interval, ms. */
+  readonly batchInterval: number;
+  /** The current rate bound (records/s per partition) from backpressure, or undefined for none. */
+  readonly rateLimit: () => number | undefined;
+  /** Structured log without credentials. */
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: object) => void;
+}
+
+/**
+ * A pull-based (direct) input: each batch, the driver asks the source what the batch covers, as
+ * Spark's DirectKafkaInputDStream does. Register one with `ctx.source(source)`.
+ *
+ * ```ts
+ * let n = 0;
+ * const counter: Source<number> = {
+ *   name: 'counter',
+ *   replayable: false,
+ *   replayReason: 'numbers are generated in memory',
+ *   async compute() { return { partitions: [[n++]] }; },
+ * };
+ * const numbers = ctx.source(counter);
+ * ```
+ */
+export interface Source<T> {
+  /** Shown in logs, listener events and `ctx.guarantees()`. */
+  readonly name: string;
+  /** Whether a batch can be read again after a failure or restart. */
+  readonly replayable: boolean;
+  /**
+   * Why, in a few words ("offsets in the checkpoint", "socket data is not kept").
+   * ```ts
+   * replayReason: 'offset ranges are recomputed from the checkpoint'
+   * ```
+   */
+  readonly replayReason: string;
+  /**
+   * Called once when the context starts.
+   * ```ts
+   * async start(context) { this.consumer = await connect(); }
+   * ```
+   */
+  start?(context: SourceContext): Promise<void>;
+  /**
+   * Called on the driver once per batch time, in order. Decide what the batch covers and read it.
+   * ```ts
+   * async compute(time) { return { partitions: [await readSince(last)] }; }
+   * ```
+   */
+  compute(time: Time): Promise<SourceBatch<T>>;
+  /**
+   * Called after every output of the batch at `time` succeeded (e.g. commit offsets to the group).
+   * ```ts
+   * async onBatchCompleted(time, ranges) { await consumer.commit(ranges); }
+   * ```
+   */
+  onBatchCompleted?(time: Time, offsetRanges: readonly OffsetRange[]): Promise<void>;
+  /**
+   * The source's position for the checkpoint.
+   * ```ts
+   * position() { return { next: this.next }; }
+   * ```
+   */
+  position?(): JsonValue;
+  /**
+   * Restores a position written by `position()` before `start`.
+   * ```ts
+   * restore(position) { this.next = (position as { next: number }).next; }
+   * ```
+   */
+  restore?(position: JsonValue): void;
+  /**
+   * Called once when the context stops.
+   * ```ts
+   * async stop() { await this.consumer.disconnect(); }
+   * ```
+   */
+  stop?(): Promise<void>;
+}
