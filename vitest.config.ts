@@ -27,6 +27,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['{packages,tools,apps,bench}/*/test/integration/**/*.test.ts'],
+          globalSetup: ['tools/test-servers/src/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: true,
