@@ -1,4 +1,4 @@
-import type { OffsetStore, Sink, SinkBatchInfo, SinkContext } from '@dstream/core';
+import type { ClientProviderStats, OffsetStore, Sink, SinkBatchInfo, SinkContext } from '@dstream/core';
 import { ConfigError, SinkWriteError } from '@dstream/core';
 import { quoteTableName, splitTableName } from './identifiers.js';
 import {
@@ -53,8 +53,11 @@ export interface MysqlSinkOptions<T> extends MysqlClientOptions {
 
 /** The sink `mysqlSink` returns: a core Sink with a `stats` hook for tests. */
 export interface MysqlSink<T> extends Sink<T> {
-  /** Partitions written and partitions skipped because their marker was already committed. */
-  stats(): { written: number; skipped: number; statements: number };
+  /**
+   * Partitions written, partitions skipped because their marker was already committed, INSERT
+   * statements run, and the connection counts of this executor's provider.
+   */
+  stats(): { written: number; skipped: number; statements: number; connections: ClientProviderStats };
 }
 
 /**
@@ -250,7 +253,7 @@ export function mysqlSink<T>(options: MysqlSinkOptions<T>): MysqlSink<T> {
     async close() {
       if (owned) await provider.close();
     },
-    stats: () => ({ written, skipped, statements: statementCount }),
+    stats: () => ({ written, skipped, statements: statementCount, connections: provider.stats() }),
   };
 }
 
