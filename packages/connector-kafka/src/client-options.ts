@@ -1,0 +1,34 @@
+import type { Kafka, KafkaConfig } from 'kafkajs';
+import { type ClientProvider, ConfigError, perExecutor } from '@dstream/core';
+import type { KafkaClient } from './kafka-client.js';
+import { type KafkajsClientOptions, kafkajsClient } from './kafkajs-client.js';
+
+/** The ways to say which Kafka to talk to; give exactly one. */
+export interface KafkaConnectionOptions {
+  /** Bootstrap brokers, e.g. ['127.0.0.1:9092']: a kafkajs client is created per executor. */
+  brokers?: readonly string[];
+  /** A kafkajs `Kafka` instance or its config (SSL, SASL, clientId are kept). */
+  kafka?: Kafka | KafkaConfig;
+  /** A client provider of your own (e.g. `perExecutor(() => kafkajsClient(...))`). */
+  provider?: ClientProvider<KafkaClient>;
+  /** Settings of the kafkajs adapter when the connector creates the client. */
+  kafkajs?: KafkajsClientOptions;
+}
+
+/** The per-executor singleton client for these options (the seeds' lazily created, per-executor producer). */
+export function clientProvider(options: KafkaConnectionOptions, what: string): ClientProvider<KafkaClient> {
+  const given = [options.brokers, options.kafka, options.provider].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    throw new ConfigError(`${what}: give exactly one of brokers, kafka or provider (got ${given})`);
+  }
+  if (options.provider !== undefined) return options.provider;
+  if (options.brokers !== undefined) {
+    if (options.brokers.length === 0) throw new ConfigError(`${what}: brokers is empty`);
+    const brokers = [...options.brokers];
+    return perExecutor(() => kafkajsClient({ brokers, clientId: 'dstream' }, options.kafkajs), {
+      close: (c) => c.close(),
+    });
+  }
+  const kafka = options.kafka!;
+  return perExecutor(() => kafkajsClient(kafka, options.kafkajs), { close: (c) => c.close() });
+}

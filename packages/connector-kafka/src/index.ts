@@ -1,0 +1,27 @@
+export { availableCodecs, codecPackages, registerCodecs } from './codecs.js';
+export type { OptionalCodec } from './codecs.js';
+export type { KafkaConnectionOptions } from './client-options.js';
+export type {
+  KafkaClient,
+  KafkaCompression,
+  KafkaConsumedBatch,
+  KafkaConsumerSettings,
+  KafkaFetchRange,
+  KafkaGroupConsumerClient,
+  KafkaGroupOffset,
+  KafkaHeaders,
+  KafkaOutgoingRecord,
+  KafkaPartitionInfo,
+  KafkaPartitionOffsets,
+  KafkaProducerClient,
+  KafkaProducerOptions,
+  KafkaRawRecord,
+  KafkaTransactionClient,
+} from './kafka-client.js';
+export { kafkajsClient } from './kafkajs-client.js';
+export type { KafkajsClientOptions } from './kafkajs-client.js';
+export { kafkaGroupOffsetStore } from './kafka-group-offset-store.js';
+export type { KafkaGroupOffsetStoreOptions } from './kafka-group-offset-store.js';
+export { kafkaSink } from './kafka-sink.js';
+export type { KafkaBytes, KafkaSinkOptions, KafkaSinkTransactionalOptions } from './kafka-sink.js';
+export { murmur2, partitionForKey } from './partitioner.js';

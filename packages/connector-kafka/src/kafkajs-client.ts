@@ -1,0 +1,314 @@
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka, KafkaConfig, Message, Producer, RetryOptions } from 'kafkajs';
+import { ConnectionError } from '@dstream/core';
+import { kafkajsCompression, registerCodecs } from './codecs.js';
+import type {
+  KafkaClient,
+  KafkaCompression,
+  KafkaConsumerSettings,
+  KafkaGroupOffset,
+  KafkaOutgoingRecord,
+  KafkaProducerClient,
+  KafkaProducerOptions,
+  KafkaRawRecord,
+} from './kafka-client.js';
+import { kafkajsGroupConsumer } from './kafkajs-group-consumer.js';
+import { isRetriableKafkaError, kafkaErrorType } from './kafka-errors.js';
+import {
+  type InternalCluster,
+  READ_COMMITTED,
+  createInternalCluster,
+  kafkajsBatch,
+} from './kafkajs-internals.js';
+
+const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
+
+export interface KafkajsClientOptions {
+  /** kafkajs retry settings for producers. Default: 8 retries, 100 ms → 1 s backoff. */
+  producerRetry?: RetryOptions;
+  /** Attempts of one range read across leader changes and broker restarts. Default 20. */
+  fetchAttempts?: number;
+  /** Largest response per partition fetch (`max.partition.fetch.bytes`). Default 4 MiB. */
+  maxBytesPerPartition?: number;
+  /** Longest wait of one fetch (`fetch.max.wait.ms`). Default 500. */
+  maxWaitTimeInMs?: number;
+  /** Consumer settings used by `groupConsumer` unless given there. */
+  consumer?: KafkaConsumerSettings;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const toMessages = (partition: number, records: readonly KafkaOutgoingRecord[]): Message[] =>
+  records.map((r) => ({
+    partition,
+    key: r.key,
+    value: r.value,
+    ...(r.headers === undefined ? {} : { headers: r.headers }),
+    ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+  }));
+
+/**
+ * The connector's client over kafkajs 2.2.4. Pass a `Kafka` instance (your SSL/SASL settings are kept)
+ * or its config. Registers the snappy/lz4/zstd codecs that are installed.
+ *
+ * ```ts
+ * const client = kafkajsClient({ brokers: ['127.0.0.1:9092'], clientId: 'clicks-job' });
+ * ```
+ */
+export function kafkajsClient(
+  kafkaOrConfig: Kafka | KafkaConfig,
+  options: KafkajsClientOptions = {},
+): KafkaClient {
+  registerCodecs();
+  const kafka =
+    kafkaOrConfig instanceof KafkaClass
+      ? kafkaOrConfig
+      : new KafkaClass({ logLevel: logLevel.NOTHING, ...(kafkaOrConfig as KafkaConfig) });
+  const producerRetry = options.producerRetry ?? { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 };
+  const fetchAttempts = options.fetchAttempts ?? 20;
+  const maxBytesPerPartition = options.maxBytesPerPartition ?? 4 * 1024 * 1024;
+  const maxWaitTime = options.maxWaitTimeInMs ?? 500;
+  const producers = new Set<KafkaProducerClient>();
+  let admin: Promise<Admin> | undefined;
+  let cluster: Promise<InternalCluster> | undefined;
+  const knownTopics = new Set<string>();
+
+  const getAdmin = (): Promise<Admin> => {
+    admin ??= (async () => {
+      const a = kafka.admin({ retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
+      await a.connect();
+      return a;
+    })().catch((error: unknown) => {
+      admin = undefined;
+      throw new ConnectionError(`kafkajs admin could not connect: ${String(error)}`, { cause: error });
+    });
+    return admin;
+  };
+
+  const getCluster = async (topic?: string): Promise<InternalCluster> => {
+    cluster ??= (async () => {
+      const c = createInternalCluster(kafka, READ_COMMITTED);
+      await c.connect();
+      return c;
+    })().catch((error: unknown) => {
+      cluster = undefined;
+      throw error;
+    });
+    const c = await cluster;
+    if (topic !== undefined && !knownTopics.has(topic)) {
+      await c.addTargetTopic(topic);
+      knownTopics.add(topic);
+    }
+    return c;
+  };
+
+  // Retries a cluster call over leader moves and dead brokers, refreshing metadata in between.
+  const withRetries = async <R>(
+    topic: string | undefined,
+    fn: (c: InternalCluster) => Promise<R>,
+  ): Promise<R> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(await getCluster(topic));
+      } catch (error) {
+        if (attempt >= fetchAttempts || !isRetriableKafkaError(error)) throw error;
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+        await cluster?.then((c) => c.refreshMetadata()).catch(() => undefined);
+      }
+    }
+  };
+
+  const makeProducer = async (producerOptions: KafkaProducerOptions = {}): Promise<KafkaProducerClient> => {
+    const transactional = producerOptions.transactionalId !== undefined;
+    const producer: Producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: transactional ? 1 : 5,
+      retry: producerRetry,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      ...(transactional ? { transactionalId: producerOptions.transactionalId } : {}),
+      ...(producerOptions.transactionTimeout === undefined
+        ? {}
+        : { transactionTimeout: producerOptions.transactionTimeout }),
+    });
+    await producer.connect();
+    // kafkajs' idempotent producer keeps one sequence per partition; concurrent requests to the same
+    // partition can reach the broker out of order, so requests are serialized per partition.
+    const tails = new Map<string, Promise<unknown>>();
+    const serialized = <R>(key: string, fn: () => Promise<R>): Promise<R> => {
+      const previous = tails.get(key) ?? Promise.resolve();
+      const next = previous.catch(() => undefined).then(fn);
+      tails.set(key, next);
+      void next
+        .finally(() => {
+          if (tails.get(key) === next) tails.delete(key);
+        })
+        .catch(() => undefined);
+      return next;
+    };
+    const client: KafkaProducerClient = {
+      sendPartition: (topic, partition, records, compression: KafkaCompression) =>
+        serialized(`${topic}\u0000${partition}`, async () => {
+          await producer.send({
+            topic,
+            acks: -1,
+            compression: kafkajsCompression(compression),
+            messages: toMessages(partition, records),
+          });
+        }),
+      async transaction() {
+        const tx = await producer.transaction();
+        return {
+          sendPartition: async (topic, partition, records, compression) => {
+            await tx.send({
+              topic,
+              acks: -1,
+              compression: kafkajsCompression(compression),
+              messages: toMessages(partition, records),
+            });
+          },
+          sendOffsets: (groupId, offsets) =>
+            tx.sendOffsets({ consumerGroupId: groupId, topics: byTopic(offsets) }),
+          commit: () => tx.commit(),
+          abort: () => tx.abort(),
+        };
+      },
+      async close() {
+        producers.delete(client);
+        await producer.disconnect();
+      },
+    };
+    producers.add(client);
+    return client;
+  };
+
+  return {
+    name: 'kafkajs 2.2.4',
+    async partitions(topic, refresh = false) {
+      const a = await getAdmin();
+      if (refresh) knownTopics.delete(topic);
+      let topics: Awaited<ReturnType<Admin['fetchTopicMetadata']>>['topics'];
+      try {
+        ({ topics } = await a.fetchTopicMetadata({ topics: [topic] }));
+      } catch (error) {
+        if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return [];
+        throw error;
+      }
+      const meta = topics.find((t) => t.name === topic);
+      return (meta?.partitions ?? [])
+        .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
+        .sort((x, y) => x.partition - y.partition);
+    },
+    async topicOffsets(topic) {
+      const a = await getAdmin();
+      // kafkajs' admin lists offsets read_committed: `high` is the last stable offset.
+      const offsets = await a.fetchTopicOffsets(topic);
+      return offsets
+        .map((o) => ({ partition: o.partition, earliest: Number(o.low), latest: Number(o.high) }))
+        .sort((x, y) => x.partition - y.partition);
+    },
+    async groupOffsets(groupId, topics) {
+      const a = await getAdmin();
+      const result = await a.fetchOffsets({ groupId, topics: [...topics] });
+      const out: KafkaGroupOffset[] = [];
+      for (const t of result) {
+        for (const p of t.partitions) {
+          const offset = Number(p.offset);
+          if (offset >= 0) out.push({ topic: t.topic, partition: p.partition, offset });
+        }
+      }
+      return out;
+    },
+    async commitGroupOffsets(groupId, offsets) {
+      if (offsets.length === 0) return;
+      await withRetries(undefined, async (c) => {
+        const coordinator = await c.findGroupCoordinator({ groupId });
+        await coordinator.offsetCommit({
+          groupId,
+          groupGenerationId: -1,
+          memberId: '',
+          topics: byTopic(offsets),
+        });
+      });
+    },
+    async fetchRange({ topic, partition, fromOffset, untilOffset }) {
+      const out: KafkaRawRecord[] = [];
+      let next = fromOffset;
+      let empty = 0;
+      while (next < untilOffset) {
+        const data = await withRetries(topic, async (c) => {
+          const leaders = c.findLeaderForPartitions(topic, [partition]);
+          const nodeId = Object.keys(leaders)[0];
+          if (nodeId === undefined) {
+            await c.refreshMetadata();
+            throw Object.assign(new Error(`no leader known for ${topic}/${partition}`), { retriable: true });
+          }
+          const broker = await c.findBroker({ nodeId });
+          const response = await broker.fetch({
+            replicaId: -1,
+            isolationLevel: READ_COMMITTED,
+            maxWaitTime,
+            minBytes: 1,
+            maxBytes: maxBytesPerPartition,
+            topics: [
+              {
+                topic,
+                partitions: [{ partition, fetchOffset: String(next), maxBytes: maxBytesPerPartition }],
+              },
+            ],
+          });
+          const found = response.responses[0]?.partitions[0];
+          if (found === undefined) throw new Error(`empty fetch response for ${topic}/${partition}`);
+          return found;
+        });
+        const batch = kafkajsBatch(topic, String(next), data);
+        for (const m of batch.messages) {
+          const offset = Number(m.offset);
+          if (offset >= untilOffset) break;
+          out.push({
+            topic,
+            partition,
+            offset,
+            timestamp: Number(m.timestamp),
+            key: m.key,
+            value: m.value,
+            headers: m.headers ?? {},
+          });
+        }
+        const last = batch.messagesWithinOffset.at(-1);
+        if (last !== undefined) {
+          next = Number(last.offset) + 1;
+          empty = 0;
+        } else if (Number(data.highWatermark) <= next || ++empty > 5) {
+          // Nothing at or after `next` below the range end: the rest was compacted away or is not
+          // readable (yet); stop instead of spinning.
+          break;
+        }
+      }
+      return out;
+    },
+    producer: makeProducer,
+    groupConsumer: (groupId, settings) =>
+      kafkajsGroupConsumer(kafka, groupId, { ...options.consumer, ...settings }),
+    async close() {
+      await Promise.allSettled([...producers].map((p) => p.close()));
+      const a = admin;
+      const c = cluster;
+      admin = undefined;
+      cluster = undefined;
+      await Promise.allSettled([a?.then((x) => x.disconnect()), c?.then((x) => x.disconnect())]);
+    },
+  };
+}
+
+function byTopic(
+  offsets: readonly KafkaGroupOffset[],
+): Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
+  const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const o of offsets) {
+    const list = topics.get(o.topic) ?? [];
+    list.push({ partition: o.partition, offset: String(o.offset) });
+    topics.set(o.topic, list);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+}

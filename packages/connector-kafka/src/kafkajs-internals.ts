@@ -1,0 +1,112 @@
+import { createRequire } from 'node:module';
+import type { Kafka } from 'kafkajs';
+import { ConfigError } from '@dstream/core';
+
+/**
+ * kafkajs 2.2.4 has no public "read this offset range of this partition" call (its consumer always
+ * joins a group and owns the position). A direct stream needs exactly that, as Spark's KafkaRDD does
+ * with `assign` + `seek`. We therefore use kafkajs' own cluster and broker objects: the same
+ * connection, metadata, SASL/SSL and decoding code its consumer runs, driven by us. kafkajs is
+ * pinned to 2.2.4 (no release since 2023), and these shapes are checked when the client starts.
+ */
+
+const require = createRequire(import.meta.url);
+
+export interface FetchedMessage {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, Buffer | Buffer[] | undefined>;
+  isControlRecord?: boolean;
+}
+
+export interface FetchPartitionData {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  lastStableOffset?: string;
+  abortedTransactions?: Array<{ producerId: string; firstOffset: string }>;
+  messages: FetchedMessage[];
+}
+
+export interface InternalBroker {
+  fetch(request: {
+    replicaId: number;
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: Array<{
+      topic: string;
+      partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }>;
+    }>;
+  }): Promise<{ responses: Array<{ topicName: string; partitions: FetchPartitionData[] }> }>;
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+  }): Promise<unknown>;
+}
+
+export interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(request: { nodeId: string }): Promise<InternalBroker>;
+  findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
+}
+
+/** kafkajs' Batch: drops aborted transactional records and control records from a fetch response. */
+export interface InternalBatch {
+  readonly messages: FetchedMessage[];
+  readonly messagesWithinOffset: FetchedMessage[];
+}
+
+type BatchConstructor = new (topic: string, fetchedOffset: string, data: FetchPartitionData) => InternalBatch;
+
+export const READ_COMMITTED = 1;
+export const READ_UNCOMMITTED = 0;
+
+let batchClass: BatchConstructor | undefined;
+
+/** kafkajs' own aborted-transaction filter, so our reads agree with its consumer's. */
+export function kafkajsBatch(topic: string, fetchedOffset: string, data: FetchPartitionData): InternalBatch {
+  batchClass ??= require('kafkajs/src/consumer/batch') as BatchConstructor;
+  return new batchClass(topic, fetchedOffset, data);
+}
+
+/** A kafkajs cluster (connections + metadata) created by a Kafka instance with its own config. */
+export function createInternalCluster(kafka: Kafka, isolationLevel: number): InternalCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find(
+    (s) => s.description === 'private:Kafka:createCluster',
+  );
+  const create = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof create !== 'function') {
+    throw new ConfigError(
+      'kafkajsClient: this kafkajs build does not expose its cluster factory; the connector is tested with ' +
+        'kafkajs 2.2.4 (npm install kafkajs@2.2.4)',
+    );
+  }
+  const cluster = create({
+    metadataMaxAge: 60_000,
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: null,
+    instrumentationEmitter: null,
+    isolationLevel,
+  }) as InternalCluster;
+  for (const method of [
+    'connect',
+    'findLeaderForPartitions',
+    'findBroker',
+    'findGroupCoordinator',
+  ] as const) {
+    if (typeof cluster[method] !== 'function') {
+      throw new ConfigError(`kafkajsClient: kafkajs cluster lacks ${method}(); use kafkajs 2.2.4`);
+    }
+  }
+  return cluster;
+}

@@ -1,0 +1,70 @@
+import { ConfigError } from '@dstream/core';
+import type { KafkaOutgoingRecord } from './kafka-client.js';
+import { partitionForKey } from './partitioner.js';
+
+/** The records of one batch partition bound for one topic-partition, in their original order. */
+export interface PartitionGroup {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: KafkaOutgoingRecord[];
+}
+
+export type PartitionedRecords = PartitionGroup[];
+
+export interface RouteOptions<T> {
+  topicOf: (record: T) => string;
+  numPartitions: (topic: string) => Promise<number>;
+  toRecord: (record: T) => KafkaOutgoingRecord;
+  partitionOf?: (record: T, numPartitions: number) => number;
+}
+
+let roundRobin = Math.floor(Math.random() * 1024);
+
+/**
+ * Splits records by topic-partition: `partitionOf` if given, else Kafka's default partitioner for
+ * keyed records; records without a key are spread round-robin (one partition per call keeps them
+ * in few requests, as Kafka's sticky partitioner does).
+ */
+export async function partitionRecords<T>(
+  records: readonly T[],
+  options: RouteOptions<T>,
+): Promise<PartitionedRecords> {
+  const groups = new Map<string, PartitionGroup>();
+  const counts = new Map<string, number>();
+  const sticky = new Map<string, number>();
+  for (const record of records) {
+    const topic = options.topicOf(record);
+    let n = counts.get(topic);
+    if (n === undefined) {
+      n = await options.numPartitions(topic);
+      counts.set(topic, n);
+    }
+    const out = options.toRecord(record);
+    let partition: number;
+    if (options.partitionOf !== undefined) {
+      partition = options.partitionOf(record, n);
+      if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
+        throw new ConfigError(
+          `kafkaSink: partitionOf returned ${partition} for topic '${topic}' with ${n} partitions`,
+        );
+      }
+    } else if (out.key !== null && out.key !== undefined) {
+      partition = partitionForKey(out.key, n);
+    } else {
+      let chosen = sticky.get(topic);
+      if (chosen === undefined) {
+        chosen = roundRobin++ % n;
+        sticky.set(topic, chosen);
+      }
+      partition = chosen;
+    }
+    const id = `${topic}\u0000${partition}`;
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = { topic, partition, records: [] };
+      groups.set(id, group);
+    }
+    group.records.push(out);
+  }
+  return [...groups.values()];
+}

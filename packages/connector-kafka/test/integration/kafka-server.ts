@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { type KafkaCluster, startKafka } from '@dstream/test-servers';
+
+const { Kafka: KafkaClass, logLevel } = kafkajs;
+
+export interface TestKafka {
+  bootstrap: string[];
+  kafka: Kafka;
+  admin: Admin;
+  topic(partitions?: number, config?: Record<string, string>): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One real Kafka broker for a test file, from tools/test-servers (Maven Central jars, no Docker).
+ * DSTREAM_KAFKA_BOOTSTRAP=host:port runs the tests against a broker you started yourself.
+ */
+export async function testKafka(): Promise<TestKafka> {
+  const given = process.env.DSTREAM_KAFKA_BOOTSTRAP;
+  let cluster: KafkaCluster | undefined;
+  let bootstrap: string[];
+  if (given !== undefined && given !== '') {
+    bootstrap = given.split(',');
+  } else {
+    cluster = await startKafka({ brokers: 1 });
+    bootstrap = cluster.bootstrap;
+  }
+  const kafka = new KafkaClass({ brokers: bootstrap, clientId: 'dstream-test', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  return {
+    bootstrap,
+    kafka,
+    admin,
+    async topic(partitions = 3, config = {}) {
+      const topic = `t-${randomUUID()}`;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic,
+            numPartitions: partitions,
+            replicationFactor: 1,
+            configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      return topic;
+    },
+    async stop() {
+      await admin.disconnect();
+      await cluster?.stop();
+    },
+  };
+}
+
+/** Reads every committed record of a topic with a plain kafkajs consumer (the independent reader). */
+export async function readAll(
+  kafka: Kafka,
+  topic: string,
+  expected: number,
+  options: { readUncommitted?: boolean; timeoutMs?: number } = {},
+): Promise<Array<{ partition: number; offset: number; key: string | null; value: string | null }>> {
+  const consumer = kafka.consumer({
+    groupId: `reader-${randomUUID()}`,
+    maxWaitTimeInMs: 200,
+    readUncommitted: options.readUncommitted ?? false,
+  });
+  const out: Array<{ partition: number; offset: number; key: string | null; value: string | null }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      out.push({
+        partition,
+        offset: Number(message.offset),
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+      });
+      if (out.length >= expected) done();
+    },
+  });
+  const timer = setInterval(() => {
+    if (Date.now() > deadline) done();
+  }, 100);
+  await finished;
+  clearInterval(timer);
+  // A short grace period catches records beyond the expected count (duplicates).
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await consumer.disconnect();
+  return out;
+}
