@@ -36,3 +36,20 @@ export {
   errorCodes,
 } from './errors.js';
 export type { DStreamErrorOptions, ErrorCode } from './errors.js';
+export { DStream } from './dstream/dstream.js';
+export type { PartitionScan } from './dstream/dstream.js';
+export type { ForeachPartitionContext } from './dstream/output-operations.js';
+export { formatRecord } from './dstream/output-operations.js';
+export type { QueueStreamOptions } from './dstream/input-streams.js';
+export type { MapWithStateDStream, State, StateSpec } from './dstream/state-operations.js';
+export type { Pair } from './dstream/types.js';
+export { StreamingContext } from './streaming-context.js';
+export type { ContextState, Job, StreamingContextOptions } from './streaming-context.js';
+export { ManualClock, SystemClock } from './scheduler/clock.js';
+export type { Clock, ClockTimer } from './scheduler/clock.js';
+export { consoleLogger } from './listener.js';
+export type { BatchInfo, Logger, OutputOperationInfo, ReceiverInfo, StreamingListener } from './listener.js';
+export type { DeliveryGuarantee, OutputGuarantee } from './guarantees.js';
+export { partitionOf, stableHash } from './stable-hash.js';
+export type { Key } from './stable-hash.js';
+export { socketReceiver } from './receiver/socket-receiver.js';

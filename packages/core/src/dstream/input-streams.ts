@@ -1,0 +1,161 @@
+import type { Batch, Time } from '../batch.js';
+import { batchSize } from '../batch.js';
+import type { OffsetRange } from '../contracts/offset-store.js';
+import type { Receiver } from '../contracts/receiver.js';
+import type { Source, SourceContext } from '../contracts/source.js';
+import { ConfigError, DStreamError, SourceReadError } from '../errors.js';
+import type { ListenerBus, Logger } from '../listener.js';
+import { ReceiverSupervisor } from '../receiver/receiver-supervisor.js';
+import type { Clock } from '../scheduler/clock.js';
+import type { DStreamGraph } from './dstream-graph.js';
+import { DStream } from './dstream.js';
+
+/** What input streams need from the context. */
+export interface InputEnvironment {
+  graph: DStreamGraph;
+  clock: Clock;
+  bus: ListenerBus;
+  logger: Logger;
+  blockInterval: number;
+  receiverRestartDelay: number;
+  nextReceiverId(): number;
+}
+
+function inputStream<T>(env: InputEnvironment, kind: string, params: string): DStream<T> {
+  return new DStream<T>(env.graph, { kind, params, parents: [], compute: async () => undefined });
+}
+
+/** Splits records into partitions of at most `size` (chunks of ≤ 10k measured fastest). */
+export function chunk<T>(records: readonly T[], size: number): T[][] {
+  if (records.length <= size) return records.length === 0 ? [] : [records as T[]];
+  const out: T[][] = [];
+  for (let i = 0; i < records.length; i += size) out.push(records.slice(i, i + size) as T[]);
+  return out;
+}
+
+export interface QueueStreamOptions<T> {
+  /** Take one queue item per batch (default) or everything queued. */
+  oneAtATime?: boolean;
+  /** Records for batches that find the queue empty. */
+  defaultBatch?: readonly T[];
+  /** Largest partition (records); an item is split into partitions of this size. Default 10 000. */
+  partitionSize?: number;
+}
+
+export function queueStream<T>(
+  env: InputEnvironment,
+  queue: Array<readonly T[]>,
+  options: QueueStreamOptions<T>,
+): DStream<T> {
+  const oneAtATime = options.oneAtATime ?? true;
+  const size = options.partitionSize ?? 10_000;
+  if (!Number.isInteger(size) || size < 1)
+    throw new ConfigError(`queueStream: partitionSize must be >= 1, got ${size}`);
+  const stream = inputStream<T>(env, 'queueStream', oneAtATime ? 'oneAtATime' : 'all');
+  env.graph.addInput(stream as DStream<unknown>, {
+    description: {
+      name: 'queueStream',
+      replayable: false,
+      reason: 'the queue lives in memory and is gone after a restart',
+    },
+    async start() {},
+    async generate(time) {
+      const items = oneAtATime ? queue.splice(0, 1) : queue.splice(0);
+      if (items.length === 0 && options.defaultBatch !== undefined) items.push(options.defaultBatch);
+      const partitions = items.flatMap((item) => chunk(item, size));
+      const batch: Batch<T> = { time, partitions };
+      stream.putBatch(time, batch);
+      return batchSize(batch);
+    },
+    async batchCompleted() {},
+    async stop() {},
+  });
+  return stream;
+}
+
+export function sourceStream<T>(
+  env: InputEnvironment,
+  source: Source<T>,
+  rateLimit: () => number | undefined,
+): DStream<T> {
+  if (typeof source?.compute !== 'function')
+    throw new ConfigError(`ctx.source: ${String(source?.name ?? source)} has no compute(time) method`);
+  const stream = inputStream<T>(env, 'source', source.name);
+  const rangesByTime = new Map<Time, readonly OffsetRange[]>();
+  const context: SourceContext = {
+    batchInterval: env.graph.batchInterval,
+    rateLimit,
+    log: (level, message, fields) => env.logger[level](`${source.name}: ${message}`, fields),
+  };
+  env.graph.addInput(stream as DStream<unknown>, {
+    description: { name: source.name, replayable: source.replayable, reason: source.replayReason },
+    async start() {
+      await source.start?.(context);
+    },
+    async generate(time) {
+      let result: Awaited<ReturnType<Source<T>['compute']>>;
+      try {
+        result = await source.compute(time);
+      } catch (error) {
+        if (DStreamError.isInstance(error)) throw error;
+        throw new SourceReadError(
+          `source ${source.name} failed to compute the batch at ${time} ms: ${String(error)}`,
+          { cause: error },
+        );
+      }
+      const ranges = result.offsetRanges;
+      const aligned = ranges !== undefined && ranges.length === result.partitions.length;
+      const batch: Batch<T> = ranges
+        ? { time, partitions: result.partitions, offsetRanges: ranges, partitionsAlignedWithOffsets: aligned }
+        : { time, partitions: result.partitions };
+      if (ranges) rangesByTime.set(time, ranges);
+      stream.putBatch(time, batch);
+      return batchSize(batch);
+    },
+    async batchCompleted(time) {
+      const ranges = rangesByTime.get(time) ?? [];
+      rangesByTime.delete(time);
+      await source.onBatchCompleted?.(time, ranges);
+    },
+    async stop() {
+      await source.stop?.();
+    },
+  });
+  return stream;
+}
+
+/** A receiver's stream plus its supervisor (the context stops receivers first on a graceful stop). */
+export function receiverStream<T>(
+  env: InputEnvironment,
+  receiver: Receiver<T>,
+): { stream: DStream<T>; supervisor: ReceiverSupervisor<T> } {
+  if (typeof receiver?.onStart !== 'function' || typeof receiver.onStop !== 'function') {
+    throw new ConfigError('receiverStream: a receiver needs onStart(context) and onStop() methods');
+  }
+  const streamId = env.nextReceiverId();
+  const supervisor = new ReceiverSupervisor<T>(receiver, {
+    streamId,
+    blockInterval: env.blockInterval,
+    restartDelay: env.receiverRestartDelay,
+    clock: env.clock,
+    bus: env.bus,
+    logger: env.logger,
+  });
+  const stream = inputStream<T>(env, 'receiverStream', receiver.name);
+  env.graph.addInput(stream as DStream<unknown>, {
+    description: {
+      name: receiver.name,
+      replayable: false,
+      reason: 'received records are held in memory and lost if the process dies (no write-ahead log)',
+    },
+    start: () => supervisor.start(),
+    async generate(time) {
+      const batch: Batch<T> = { time, partitions: supervisor.blocks.drain() };
+      stream.putBatch(time, batch);
+      return batchSize(batch);
+    },
+    async batchCompleted() {},
+    stop: () => supervisor.stop(),
+  });
+  return { stream, supervisor };
+}

@@ -1,0 +1,285 @@
+import type { Batch } from '../batch.js';
+import { ConfigError } from '../errors.js';
+import { KeyedMap } from '../keyed-map.js';
+import { type Key, partitionOf } from '../stable-hash.js';
+import type { DStreamGraph } from './dstream-graph.js';
+import { DStream, type PartitionScan } from './dstream.js';
+import { type BatchMeta, type Pair, derivedMeta, mergedMeta } from './types.js';
+
+/** The partition count of a wide operation: the argument, else the context's default. */
+export function resolvePartitions(
+  graph: DStreamGraph,
+  numPartitions: number | undefined,
+  op: string,
+): number {
+  const n = numPartitions ?? graph.defaultParallelism;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ConfigError(`${op}: numPartitions must be a whole number >= 1, got ${String(numPartitions)}`);
+  }
+  return n;
+}
+
+/**
+ * Hash-partitioned aggregation with a map-side combine: each input partition folds its records
+ * into one combiner per key, then combiners are routed by the key's stable hash and merged.
+ * Hashing happens once per distinct key per partition, not once per record.
+ */
+export function aggregateByKey<R, K, C>(
+  scan: PartitionScan<R>,
+  keyOf: (record: R) => K,
+  create: (record: R) => C,
+  mergeRecord: (combiner: C, record: R) => C,
+  mergeCombiners: (a: C, b: C) => C,
+  numPartitions: number,
+): Array<Array<[K, C]>> {
+  const combined: Array<KeyedMap<K, C>> = [];
+  for (let p = 0; p < scan.numPartitions; p++) {
+    const map = new KeyedMap<K, C>();
+    scan.run(p, (record) => {
+      const key = keyOf(record);
+      const current = map.get(key);
+      map.set(key, current === undefined ? create(record) : mergeRecord(current, record));
+    });
+    if (map.size > 0) combined.push(map);
+  }
+  const out: Array<Array<[K, C]>> = Array.from({ length: numPartitions }, () => []);
+  if (combined.length === 1) {
+    combined[0]!.forEach((c, k) => out[partitionOf(k, numPartitions)]!.push([k, c]));
+    return out;
+  }
+  const merged = Array.from({ length: numPartitions }, () => new KeyedMap<K, C>());
+  for (const map of combined) {
+    map.forEach((c, k) => {
+      const target = merged[partitionOf(k, numPartitions)]!;
+      const current = target.get(k);
+      target.set(k, current === undefined ? c : mergeCombiners(current, c));
+    });
+  }
+  for (let p = 0; p < numPartitions; p++) {
+    const list = out[p]!;
+    merged[p]!.forEach((c, k) => list.push([k, c]));
+  }
+  return out;
+}
+
+const first = <K>(pair: Pair<K, unknown>): K => pair[0];
+
+export function combineByKey<K extends Key, V, C>(
+  parent: DStream<Pair<K, V>>,
+  createCombiner: (value: V) => C,
+  mergeValue: (combiner: C, value: V) => C,
+  mergeCombiners: (a: C, b: C) => C,
+  numPartitions: number | undefined,
+  kind: string,
+): DStream<[K, C]> {
+  const n = resolvePartitions(parent.graph, numPartitions, kind);
+  return new DStream<[K, C]>(parent.graph, {
+    kind,
+    params: String(n),
+    parents: [parent as DStream<unknown>],
+    compute: async (time) => {
+      const scan = await parent.scan(time);
+      if (scan === undefined) return undefined;
+      const partitions = aggregateByKey(
+        scan,
+        first,
+        (pair) => createCombiner(pair[1]),
+        (c, pair) => mergeValue(c, pair[1]),
+        mergeCombiners,
+        n,
+      );
+      return { time, partitions, ...derivedMeta(scan.meta, false) };
+    },
+  });
+}
+
+export function groupByKey<K extends Key, V>(
+  parent: DStream<Pair<K, V>>,
+  numPartitions?: number,
+): DStream<[K, V[]]> {
+  return combineByKey(
+    parent,
+    (v: V) => [v],
+    (list, v) => {
+      list.push(v);
+      return list;
+    },
+    (a, b) => {
+      for (const v of b) a.push(v);
+      return a;
+    },
+    numPartitions,
+    'groupByKey',
+  );
+}
+
+/** Counting without [value, 1] tuples: the specialised path behind countByValue. */
+export function countByValue<T extends Key>(
+  parent: DStream<T>,
+  numPartitions?: number,
+): DStream<[T, number]> {
+  const n = resolvePartitions(parent.graph, numPartitions, 'countByValue');
+  return new DStream<[T, number]>(parent.graph, {
+    kind: 'countByValue',
+    params: String(n),
+    parents: [parent as DStream<unknown>],
+    compute: async (time) => {
+      const scan = await parent.scan(time);
+      if (scan === undefined) return undefined;
+      const partitions = aggregateByKey(
+        scan,
+        (r: T) => r,
+        () => 1,
+        (c) => c + 1,
+        (a, b) => a + b,
+        n,
+      );
+      return { time, partitions, ...derivedMeta(scan.meta, false) };
+    },
+  });
+}
+
+export function cogroup<K extends Key, V, W>(
+  left: DStream<Pair<K, V>>,
+  right: DStream<Pair<K, W>>,
+  numPartitions?: number,
+): DStream<[K, [V[], W[]]]> {
+  const n = resolvePartitions(left.graph, numPartitions, 'cogroup');
+  assertSameSlide(left, right, 'cogroup');
+  return new DStream<[K, [V[], W[]]]>(left.graph, {
+    kind: 'cogroup',
+    params: String(n),
+    parents: [left as DStream<unknown>, right as DStream<unknown>],
+    compute: async (time) => {
+      const [ls, rs] = await Promise.all([left.scan(time), right.scan(time)]);
+      if (ls === undefined && rs === undefined) return undefined;
+      const groups = Array.from({ length: n }, () => new KeyedMap<K, [V[], W[]]>());
+      const groupOf = (key: K): [V[], W[]] => {
+        const map = groups[partitionOf(key, n)]!;
+        let g = map.get(key);
+        if (g === undefined) map.set(key, (g = [[], []]));
+        return g;
+      };
+      if (ls)
+        for (let p = 0; p < ls.numPartitions; p++) ls.run(p, (pair) => groupOf(pair[0])[0].push(pair[1]));
+      if (rs)
+        for (let p = 0; p < rs.numPartitions; p++) rs.run(p, (pair) => groupOf(pair[0])[1].push(pair[1]));
+      const partitions = groups.map((map) => {
+        const list: Array<[K, [V[], W[]]]> = [];
+        map.forEach((g, k) => list.push([k, g]));
+        return list;
+      });
+      const metas: BatchMeta[] = [ls?.meta ?? {}, rs?.meta ?? {}];
+      return { time, partitions, ...mergedMeta(metas, false) };
+    },
+  });
+}
+
+export function join<K extends Key, V, W>(
+  left: DStream<Pair<K, V>>,
+  right: DStream<Pair<K, W>>,
+  how: 'inner' | 'left' | 'right' | 'full',
+  numPartitions?: number,
+): DStream<[K, [V | undefined, W | undefined]]> {
+  const grouped = cogroup(left, right, numPartitions);
+  return grouped.flatMap(([key, [vs, ws]]) => {
+    const out: Array<[K, [V | undefined, W | undefined]]> = [];
+    if (vs.length > 0 && ws.length > 0) {
+      for (const v of vs) for (const w of ws) out.push([key, [v, w]]);
+    } else if (vs.length > 0 && (how === 'left' || how === 'full')) {
+      for (const v of vs) out.push([key, [v, undefined]]);
+    } else if (ws.length > 0 && (how === 'right' || how === 'full')) {
+      for (const w of ws) out.push([key, [undefined, w]]);
+    }
+    return out;
+  });
+}
+
+export function assertSameSlide(a: DStream<unknown>, b: DStream<unknown>, op: string): void {
+  if (a.slideDuration !== b.slideDuration) {
+    throw new ConfigError(
+      `${op}: streams slide at different intervals (${a.slideDuration} ms and ${b.slideDuration} ms); window them alike first`,
+    );
+  }
+}
+
+export function union<T>(first: DStream<T>, others: DStream<T>[]): DStream<T> {
+  for (const o of others) assertSameSlide(first as DStream<unknown>, o as DStream<unknown>, 'union');
+  const all = [first, ...others];
+  return new DStream<T>(first.graph, {
+    kind: 'union',
+    params: String(all.length),
+    parents: all as DStream<unknown>[],
+    compute: async (time) => {
+      const batches = (await Promise.all(all.map((s) => s.getOrCompute(time)))).filter(
+        (b): b is Batch<T> => b !== undefined,
+      );
+      if (batches.length === 0) return undefined;
+      const partitions = batches.flatMap((b) => b.partitions);
+      return { time, partitions, ...mergedMeta(batches, true) };
+    },
+  });
+}
+
+export function repartition<T>(parent: DStream<T>, numPartitions: number): DStream<T> {
+  if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+    throw new ConfigError(
+      `repartition: numPartitions must be a whole number >= 1, got ${String(numPartitions)}`,
+    );
+  }
+  return new DStream<T>(parent.graph, {
+    kind: 'repartition',
+    params: String(numPartitions),
+    parents: [parent as DStream<unknown>],
+    compute: async (time) => {
+      const scan = await parent.scan(time);
+      if (scan === undefined) return undefined;
+      const partitions: T[][] = Array.from({ length: numPartitions }, () => []);
+      let next = 0;
+      for (let p = 0; p < scan.numPartitions; p++) {
+        scan.run(p, (r) => {
+          partitions[next]!.push(r);
+          next = next + 1 === numPartitions ? 0 : next + 1;
+        });
+      }
+      return { time, partitions, ...derivedMeta(scan.meta, false) };
+    },
+  });
+}
+
+export function count<T>(parent: DStream<T>): DStream<number> {
+  return new DStream<number>(parent.graph, {
+    kind: 'count',
+    parents: [parent as DStream<unknown>],
+    compute: async (time) => {
+      const scan = await parent.scan(time);
+      if (scan === undefined) return undefined;
+      let n = 0;
+      const add = (): void => {
+        n++;
+      };
+      for (let p = 0; p < scan.numPartitions; p++) scan.run(p, add);
+      return { time, partitions: [[n]], ...derivedMeta(scan.meta, false) };
+    },
+  });
+}
+
+export function reduce<T>(parent: DStream<T>, fn: (a: T, b: T) => T): DStream<T> {
+  return new DStream<T>(parent.graph, {
+    kind: 'reduce',
+    parents: [parent as DStream<unknown>],
+    compute: async (time) => {
+      const scan = await parent.scan(time);
+      if (scan === undefined) return undefined;
+      let has = false;
+      let acc: T | undefined;
+      for (let p = 0; p < scan.numPartitions; p++) {
+        scan.run(p, (r) => {
+          acc = has ? fn(acc as T, r) : r;
+          has = true;
+        });
+      }
+      return { time, partitions: [has ? [acc as T] : []], ...derivedMeta(scan.meta, false) };
+    },
+  });
+}

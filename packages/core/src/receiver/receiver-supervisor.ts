@@ -1,0 +1,123 @@
+import type { Receiver, ReceiverContext } from '../contracts/receiver.js';
+import type { ListenerBus, Logger } from '../listener.js';
+import type { Clock } from '../scheduler/clock.js';
+import { RecurringTimer } from '../scheduler/clock.js';
+import { BlockGenerator } from './block-generator.js';
+
+export interface SupervisorOptions {
+  streamId: number;
+  blockInterval: number;
+  restartDelay: number;
+  clock: Clock;
+  bus: ListenerBus;
+  logger: Logger;
+}
+
+/**
+ * Runs one receiver (Spark's ReceiverSupervisor): starts it, feeds what it stores into the
+ * BlockGenerator, and restarts it after `restart()` or a failed start, after a delay. Each start
+ * gets its own context, so callbacks from an earlier run (a socket closing late) are ignored.
+ */
+export class ReceiverSupervisor<T> {
+  readonly blocks = new BlockGenerator<T>();
+  private generation = 0;
+  private stopped = true;
+  private restarting = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly blockTimer: RecurringTimer;
+
+  constructor(
+    readonly receiver: Receiver<T>,
+    private readonly options: SupervisorOptions,
+  ) {
+    this.blockTimer = new RecurringTimer(options.clock, options.blockInterval, () => this.blocks.cut());
+  }
+
+  get streamId(): number {
+    return this.options.streamId;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.blockTimer.start(this.options.clock.now() + this.options.blockInterval);
+    await this.startReceiver();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.generation++;
+    clearTimeout(this.restartTimer);
+    this.blockTimer.stop();
+    await this.callStop();
+    this.blocks.cut();
+    this.post('onReceiverStopped');
+  }
+
+  private async startReceiver(): Promise<void> {
+    const generation = ++this.generation;
+    const context = this.contextFor(generation);
+    try {
+      await this.receiver.onStart(context);
+      if (generation === this.generation && !this.stopped) this.post('onReceiverStarted');
+    } catch (error) {
+      this.scheduleRestart(generation, `receiver ${this.receiver.name} failed to start`, error);
+    }
+  }
+
+  private contextFor(generation: number): ReceiverContext<T> {
+    const live = (): boolean => generation === this.generation && !this.stopped;
+    return {
+      streamId: this.options.streamId,
+      store: (record) => {
+        if (live()) this.blocks.add(record);
+      },
+      storeAll: async (records) => {
+        if (live()) this.blocks.addBlock(Array.from(records));
+      },
+      restart: (reason, error) => this.scheduleRestart(generation, reason, error),
+      reportError: (message, error) => {
+        this.options.logger.warn(`receiver ${this.receiver.name}: ${message}`, { error });
+        this.post('onReceiverError', message, error);
+      },
+      isStopped: () => !live(),
+    };
+  }
+
+  private scheduleRestart(generation: number, reason: string, error?: unknown): void {
+    if (generation !== this.generation || this.stopped || this.restarting) return;
+    this.restarting = true;
+    this.generation++;
+    this.options.logger.warn(`restarting receiver ${this.receiver.name}: ${reason}`, { error });
+    this.post('onReceiverError', reason, error);
+    void this.callStop().then(() => {
+      if (this.stopped) return;
+      this.restartTimer = setTimeout(() => {
+        this.restarting = false;
+        if (!this.stopped) void this.startReceiver();
+      }, this.options.restartDelay);
+    });
+  }
+
+  private async callStop(): Promise<void> {
+    try {
+      await this.receiver.onStop();
+    } catch (error) {
+      this.options.logger.warn(`receiver ${this.receiver.name} failed to stop`, { error });
+    }
+  }
+
+  private post(
+    event: 'onReceiverStarted' | 'onReceiverStopped' | 'onReceiverError',
+    message?: string,
+    error?: unknown,
+  ): void {
+    this.options.bus.post(event, {
+      streamId: this.options.streamId,
+      name: this.receiver.name,
+      time: Date.now(),
+      ...(message === undefined ? {} : { message }),
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+}

@@ -1,0 +1,302 @@
+import type { Time } from './batch.js';
+import { closeExecutorClients } from './client-providers.js';
+import type { Receiver } from './contracts/receiver.js';
+import type { Source } from './contracts/source.js';
+import { DStreamGraph } from './dstream/dstream-graph.js';
+import type { DStream } from './dstream/dstream.js';
+import type { InputEnvironment, QueueStreamOptions } from './dstream/input-streams.js';
+import { queueStream, receiverStream, sourceStream } from './dstream/input-streams.js';
+import { union } from './dstream/shuffle-operations.js';
+import { ConfigError, StateError } from './errors.js';
+import {
+  type DeliveryGuarantee,
+  type OutputGuarantee,
+  assertGuarantee,
+  computeGuarantees,
+} from './guarantees.js';
+import { ListenerBus, type Logger, type StreamingListener, consoleLogger } from './listener.js';
+import type { ReceiverSupervisor } from './receiver/receiver-supervisor.js';
+import { socketReceiver } from './receiver/socket-receiver.js';
+import { type Clock, SystemClock } from './scheduler/clock.js';
+import { runTasksInline } from './scheduler/inline-task-runner.js';
+import { JobScheduler } from './scheduler/job-scheduler.js';
+
+export interface StreamingContextOptions {
+  /** The batch interval in ms (Spark's batchDuration). */
+  batchInterval: number;
+  /** Time source: the system clock by default; a ManualClock for tests. */
+  clock?: Clock;
+  appName?: string;
+  /** Partitions of wide operations when none is given (Spark's spark.default.parallelism). Default 2. */
+  defaultParallelism?: number;
+  /** How often receivers' records are cut into blocks (ms). Default 200. */
+  blockInterval?: number;
+  /** Wait before restarting a receiver (ms). Default 2000. */
+  receiverRestartDelay?: number;
+  /** Attempts per task before its batch fails. Default 4. */
+  maxTaskAttempts?: number;
+  /** Tasks of one output running at once. Default 8. */
+  taskConcurrency?: number;
+  /** Refuse to start unless every output has at least this end-to-end guarantee. */
+  requireGuarantee?: DeliveryGuarantee;
+  listeners?: StreamingListener[];
+  logger?: Logger;
+  /** Where print() writes. Default: process.stdout. */
+  out?: (text: string) => void;
+}
+
+export type ContextState = 'initialized' | 'active' | 'stopped';
+
+/** A job: a function that builds the graph on a context, exported from a module. */
+export type Job = (ctx: StreamingContext) => void;
+
+function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new ConfigError(
+      `StreamingContext: ${name} must be ${integer ? 'a whole number ' : ''}> 0, got ${String(value)}`,
+    );
+  }
+  return v;
+}
+
+/**
+ * The driver (Spark's StreamingContext): owns the graph of DStreams, the batch interval, the clock
+ * and the scheduler.
+ *
+ * ```ts
+ * const ctx = new StreamingContext({ batchInterval: 1000 });
+ * ctx.socketTextStream('127.0.0.1', 9999).flatMap((l) => l.split(' ')).countByValue().print();
+ * await ctx.start();
+ * await ctx.awaitTermination();
+ * ```
+ */
+export class StreamingContext {
+  readonly batchInterval: number;
+  readonly clock: Clock;
+  readonly appName: string;
+  readonly logger: Logger;
+  private readonly graph: DStreamGraph;
+  private readonly bus: ListenerBus;
+  private readonly scheduler: JobScheduler;
+  private readonly supervisors: ReceiverSupervisor<unknown>[] = [];
+  private readonly inputEnv: InputEnvironment;
+  private readonly options: StreamingContextOptions;
+  private contextState: ContextState = 'initialized';
+  private receiverCount = 0;
+  private terminated: Promise<void>;
+  private resolveTerminated!: () => void;
+  private rejectTerminated!: (error: unknown) => void;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: StreamingContextOptions) {
+    this.options = options;
+    this.batchInterval = positive('batchInterval', options?.batchInterval, Number.NaN, true);
+    const parallelism = positive('defaultParallelism', options.defaultParallelism, 2, true);
+    this.clock = options.clock ?? new SystemClock();
+    this.appName = options.appName ?? 'dstream';
+    this.logger = options.logger ?? consoleLogger;
+    this.graph = new DStreamGraph(this.batchInterval, parallelism);
+    this.bus = new ListenerBus(this.logger);
+    for (const l of options.listeners ?? []) this.bus.listeners.push(l);
+    const maxTaskAttempts = positive('maxTaskAttempts', options.maxTaskAttempts, 4, true);
+    const concurrency = positive('taskConcurrency', options.taskConcurrency, 8, true);
+    const out = options.out ?? ((text: string) => process.stdout.write(text));
+    this.graph.runtime = {
+      runTasks: (label, time, n, task) =>
+        runTasksInline(
+          { maxTaskAttempts, concurrency, retryDelay: 50, logger: this.logger },
+          label,
+          time,
+          n,
+          task,
+        ),
+      write: out,
+    };
+    this.inputEnv = {
+      graph: this.graph,
+      clock: this.clock,
+      bus: this.bus,
+      logger: this.logger,
+      blockInterval: positive('blockInterval', options.blockInterval, 200),
+      receiverRestartDelay: options.receiverRestartDelay ?? 2000,
+      nextReceiverId: () => this.receiverCount++,
+    };
+    this.scheduler = new JobScheduler(
+      this.graph,
+      this.clock,
+      this.bus,
+      this.logger,
+      (error) => void this.fail(error),
+    );
+    this.terminated = new Promise((resolve, reject) => {
+      this.resolveTerminated = resolve;
+      this.rejectTerminated = reject;
+    });
+    this.terminated.catch(() => undefined);
+  }
+
+  /** A context with the graph that `job` builds. */
+  static fromJob(job: Job, options: StreamingContextOptions): StreamingContext {
+    const ctx = new StreamingContext(options);
+    job(ctx);
+    return ctx;
+  }
+
+  get state(): ContextState {
+    return this.contextState;
+  }
+
+  // ---- inputs ---------------------------------------------------------------------------------
+
+  /** Batches taken from an in-memory queue of record arrays (Spark's queueStream); push to it any time. */
+  queueStream<T>(queue: Array<readonly T[]>, options: QueueStreamOptions<T> = {}): DStream<T> {
+    return queueStream(this.inputEnv, queue, options);
+  }
+
+  /** Lines read from a TCP server; reconnects when the server comes back. */
+  socketTextStream(host: string, port: number): DStream<string> {
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new ConfigError(`socketTextStream: port must be 1..65535, got ${port}`);
+    return this.receiverStream(socketReceiver(host, port));
+  }
+
+  /** The records a custom receiver stores. */
+  receiverStream<T>(receiver: Receiver<T>): DStream<T> {
+    this.graph.assertMutable('receiverStream');
+    const { stream, supervisor } = receiverStream(this.inputEnv, receiver);
+    this.supervisors.push(supervisor as ReceiverSupervisor<unknown>);
+    return stream;
+  }
+
+  /** A direct (pull) input: the source computes each batch on the driver. */
+  source<T>(source: Source<T>): DStream<T> {
+    this.graph.assertMutable('source');
+    return sourceStream(this.inputEnv, source, () => undefined);
+  }
+
+  /** The union of several streams of the same interval. */
+  union<T>(streams: DStream<T>[]): DStream<T> {
+    if (streams.length === 0) throw new ConfigError('union: give at least one stream');
+    return union(streams[0]!, streams.slice(1));
+  }
+
+  addStreamingListener(listener: StreamingListener): void {
+    this.bus.listeners.push(listener);
+  }
+
+  // ---- introspection --------------------------------------------------------------------------
+
+  /** Each output's end-to-end guarantee, with the reason for every step. */
+  guarantees(): OutputGuarantee[] {
+    return computeGuarantees(this.graph);
+  }
+
+  /** A hash of the graph's shape (executors and restarts check it). */
+  graphFingerprint(): string {
+    return this.graph.fingerprint();
+  }
+
+  /** The graph, one line per stream and output. */
+  describeGraph(): string[] {
+    return this.graph.describe();
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Starts the inputs and the batch timer. */
+  async start(): Promise<void> {
+    if (this.contextState === 'active')
+      throw new StateError('StreamingContext.start(): the context has already been started');
+    if (this.contextState === 'stopped')
+      throw new StateError(
+        'StreamingContext.start(): a stopped context cannot be restarted; create a new one',
+      );
+    if (this.graph.outputs.length === 0) {
+      throw new StateError(
+        'StreamingContext.start(): no output operations registered, so nothing would run (add print(), foreachBatch() or to(sink))',
+      );
+    }
+    if (this.options.requireGuarantee !== undefined)
+      assertGuarantee(this.guarantees(), this.options.requireGuarantee);
+    const now = this.clock.now();
+    const zeroTime = now - (now % this.batchInterval);
+    this.graph.freeze(zeroTime);
+    this.contextState = 'active';
+    try {
+      for (const input of this.graph.inputs) await input.hooks.start();
+    } catch (error) {
+      await this.fail(error);
+      throw error;
+    }
+    this.scheduler.start(zeroTime);
+    this.bus.post('onStreamingStarted', { time: now });
+  }
+
+  /**
+   * Stops the context. Graceful: receivers stop first, what they received is processed, running
+   * batches finish. Otherwise batches not yet started are dropped.
+   */
+  async stop(options: { graceful?: boolean } = {}): Promise<void> {
+    if (this.contextState === 'initialized') {
+      this.contextState = 'stopped';
+      this.resolveTerminated();
+      return;
+    }
+    this.stopping ??= this.shutdown(options.graceful === true, undefined);
+    await this.stopping;
+  }
+
+  /** Resolves when the context stops; rejects with the error that stopped it. */
+  awaitTermination(): Promise<void> {
+    return this.terminated;
+  }
+
+  /** True if the context stopped within `timeout` ms (rejects with the error that stopped it). */
+  async awaitTerminationOrTimeout(timeout: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeout);
+    });
+    try {
+      return await Promise.race([this.terminated.then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** @internal Resolves when the batch at `time` has completed (tests, graceful stop). */
+  whenBatchCompleted(time: Time): Promise<void> {
+    return this.scheduler.whenCompleted(time);
+  }
+
+  private async fail(error: unknown): Promise<void> {
+    if (this.contextState !== 'active') return;
+    this.stopping ??= this.shutdown(false, error);
+    await this.stopping;
+  }
+
+  private async shutdown(graceful: boolean, error: unknown): Promise<void> {
+    this.contextState = 'stopped';
+    const lastTime = this.scheduler.stopTimer();
+    if (graceful && error === undefined) {
+      for (const supervisor of this.supervisors) await supervisor.stop();
+      const pending = this.supervisors.some((s) => s.blocks.pending > 0);
+      if (pending) {
+        const base = lastTime ?? this.graph.zeroTime ?? 0;
+        void this.scheduler.post(base + this.batchInterval);
+      }
+    } else {
+      this.scheduler.halt();
+    }
+    await this.scheduler.drain();
+    const errors: unknown[] = [];
+    for (const supervisor of this.supervisors) await supervisor.stop().catch((e: unknown) => errors.push(e));
+    for (const input of this.graph.inputs) await input.hooks.stop().catch((e: unknown) => errors.push(e));
+    for (const output of this.graph.outputs) await output.close?.().catch((e: unknown) => errors.push(e));
+    await closeExecutorClients();
+    for (const e of errors) this.logger.warn('error while stopping', { error: e });
+    if (error === undefined) this.resolveTerminated();
+    else this.rejectTerminated(error);
+  }
+}
