@@ -129,7 +129,7 @@ describe('windows', () => {
       },
     );
     expect(concat).toEqual([['a'], ['aab'], ['abb'], ['b'], ['a']]);
-    const nums = words.map((b) => b.map((w) => (w === 'a' ? 1 : 10)));
+    const nums = words.map((b) => b.map((w): number => (w === 'a' ? 1 : 10)));
     const sums = await testOperation(
       nums,
       (s) =>

@@ -216,7 +216,7 @@ export function mapWithState<K extends Key, V, S, M>(
             if (st.removed) map.delete(key);
             else if (st.updated || (st.present && touched))
               map.set(key, { state: st.value as S, updatedAt: time });
-            touched?.[target]!.set(key, true);
+            if (touched) touched[target]!.set(key, true);
           });
         }
       }
