@@ -1,0 +1,79 @@
+import { type SinkContext, SinkWriteError } from '@dstream/core';
+import { runApplyScript } from './apply-script.js';
+import { type CommandChunk, fingerprint } from './command-chunks.js';
+import type { RedisClient } from './redis-client.js';
+import type { RedisValue } from './redis-command.js';
+import { offsetField } from './redis-offset-store.js';
+
+export interface ExactlyOnceTarget {
+  readonly markerKey: string;
+  readonly offsetsKey: string;
+  readonly markerTtlSeconds: number;
+  readonly doing: string;
+}
+
+/**
+ * Applies a partition chunk by chunk, one script call per chunk (see apply-script.ts).
+ *
+ * A partition that fits one chunk (the usual case) is one atomic unit: a replay skips it whatever
+ * records it holds. A larger partition is applied as several atomic units, each with its own marker
+ * field `<partition>:<chunk>`; that is exactly-once as long as a replay rebuilds the same commands in
+ * the same order (a replayable source recomputing the same batch does), and the marker value holds a
+ * digest of the chunk so that a replay with different content fails loudly instead of skipping or
+ * applying the wrong chunk. The source offset is recorded with the last chunk only.
+ */
+export async function writeExactlyOnce(
+  client: RedisClient,
+  chunks: Iterable<CommandChunk>,
+  context: SinkContext,
+  target: ExactlyOnceTarget,
+): Promise<void> {
+  const range = context.partitionOffsetRange;
+  const problems: string[] = [];
+  let rejectedCount = 0;
+  for (const chunk of chunks) {
+    const single = chunk.index === 0 && chunk.last;
+    // Nothing to write and no offset to record: no marker either.
+    if (single && chunk.commands.length === 0 && range === undefined) return;
+    const keys: string[] = [target.markerKey, target.offsetsKey];
+    const withOffset = chunk.last && range !== undefined;
+    const args: RedisValue[] = [
+      `${context.partition}:${chunk.index}`,
+      single ? '1:-' : `m:${fingerprint(chunk.commands)}`,
+      target.markerTtlSeconds,
+      withOffset ? offsetField(range.topic, range.partition) : '',
+      withOffset ? range.untilOffset : '',
+    ];
+    for (const command of chunk.commands) {
+      keys.push(command.key);
+      args.push(command.op, command.args.length);
+      for (const arg of command.args) args.push(arg);
+    }
+    const result = await runApplyScript(client, keys, args);
+    if (result.kind === 'mismatch') {
+      problems.push(
+        `chunk ${chunk.index} was applied earlier with different content (marker ${result.stored}); ` +
+          'a partition larger than maxCommandsPerScript needs the same records in the same order on replay',
+      );
+    } else if (result.kind === 'applied' && result.failures > 0) {
+      rejectedCount += result.failures;
+      const first = result.reported[0] ?? '';
+      const space = first.indexOf(' ');
+      const index = Number(first.slice(0, space));
+      const command = chunk.commands[index];
+      problems.push(
+        `chunk ${chunk.index}: Redis rejected ${result.failures} of ${chunk.commands.length} commands; first: ` +
+          `${command?.op ?? '?'} on key ${command?.key ?? '?'}: ${first.slice(space + 1)}`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    // Not retryable: the markers are written, so a retry would skip these chunks; the commands that
+    // Redis rejected would be rejected again anyway.
+    throw new SinkWriteError(
+      `${target.doing}: ${problems.join('; ')}` +
+        (rejectedCount > 0 ? '. The other commands and the batch marker were applied.' : ''),
+      { retryable: false },
+    );
+  }
+}
