@@ -6,6 +6,7 @@ export type {
   MysqlClientOptions,
   MysqlConnection,
   MysqlConnectionOptions,
+  BoundValue,
   SqlValue,
 } from './mysql-connection.js';
 export type { UpdateAction } from './sql-builder.js';

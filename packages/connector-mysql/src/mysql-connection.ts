@@ -4,6 +4,9 @@ import { type ConnectionOptions, createConnection } from 'mysql2/promise';
 /** A value that can be bound to a placeholder. `undefined` is written as NULL. */
 export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | null | undefined;
 
+/** A value as it is bound to a prepared statement (mysql2 refuses `undefined`). */
+export type BoundValue = Exclude<SqlValue, undefined>;
+
 /**
  * The part of a mysql2 promise connection that dstream uses, typed structurally so that any
  * provider of mysql2 connections (or of wrappers around them) fits.
@@ -11,9 +14,9 @@ export type SqlValue = string | number | bigint | boolean | Date | Uint8Array | 
 export interface MysqlConnection {
   /** The server's id for this connection (what `KILL CONNECTION` and `SHOW PROCESSLIST` show). */
   readonly threadId: number | null;
-  query(sql: string, values?: unknown): Promise<[unknown, unknown]>;
+  query(sql: string, values?: BoundValue[]): Promise<[unknown, unknown]>;
   /** A server-side prepared statement: values never pass through client-side escaping. */
-  execute(sql: string, values?: unknown): Promise<[unknown, unknown]>;
+  execute(sql: string, values?: BoundValue[]): Promise<[unknown, unknown]>;
   beginTransaction(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;

@@ -4,6 +4,7 @@ import { quoteIdentifier, quoteTableName } from './identifiers.js';
 import {
   type MysqlClientOptions,
   type MysqlConnection,
+  type BoundValue,
   acquireLive,
   resolveProvider,
 } from './mysql-connection.js';
@@ -100,7 +101,7 @@ export function mysqlSource<T = MysqlRow>(options: MysqlSourceOptions<T>): Sourc
 
   const read = async (from: Encoded | null, until: Encoded | null): Promise<MysqlRow[]> => {
     const where: string[] = [];
-    const values: unknown[] = [];
+    const values: BoundValue[] = [];
     if (from !== null) {
       where.push(`${column} > ?`);
       values.push(decode(from));

@@ -1,6 +1,6 @@
 import { ConfigError } from '@dstream/core';
 import { quoteIdentifier, quoteTableName } from './identifiers.js';
-import type { SqlValue } from './mysql-connection.js';
+import type { BoundValue, SqlValue } from './mysql-connection.js';
 
 /**
  * What `ON DUPLICATE KEY UPDATE` does to a non-key column when the key already exists. Named
@@ -103,7 +103,7 @@ export function planInsert(options: InsertPlanOptions): InsertPlan {
 /** A statement and the values for its placeholders, in order. */
 export interface Statement {
   readonly sql: string;
-  readonly values: SqlValue[];
+  readonly values: BoundValue[];
 }
 
 /** The server refuses prepared statements with more placeholders than this. */
@@ -134,7 +134,7 @@ export function buildStatements(
 ): Statement[] {
   const maxRows = Math.max(1, Math.min(limits.maxRows, Math.floor(maxPlaceholders / plan.columnCount)));
   const statements: Statement[] = [];
-  let values: SqlValue[] = [];
+  let values: BoundValue[] = [];
   let count = 0;
   let bytes = 0;
   const flush = (): void => {
