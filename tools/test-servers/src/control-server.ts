@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startHBase } from './start-hbase.js';
 import { KAFKA_VERSIONS, type KafkaVersion, startKafka } from './start-kafka.js';
 
 /** What a shared server tells the tests that asked for it. */
@@ -31,7 +32,13 @@ for (const version of KAFKA_VERSIONS) {
   });
 }
 
-/** Adds a lazily started shared server (used for HBase, which lives in its own module). */
+factories.set('hbase', async () => {
+  const cluster = await startHBase({ mode: 'local', regionServers: 2 });
+  const { zookeeper, zookeeperHost, zookeeperPort, version } = cluster;
+  return { info: { zookeeper, zookeeperHost, zookeeperPort, version }, stop: () => cluster.stop() };
+});
+
+/** Adds a lazily started shared server (tests of the control server itself). */
 export function registerSharedServer(name: string, factory: Factory): void {
   factories.set(name, factory);
 }

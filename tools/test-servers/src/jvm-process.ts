@@ -10,9 +10,10 @@ export interface JvmSpec {
   args: string[];
   /** stdout and stderr are appended here. */
   logFile: string;
-  /** Records the pid; a start is refused while the pid recorded here still runs on `dataDir`. */
+  /** Records the pid; a start is refused while the pid recorded here still runs a JVM with `owns`. */
   pidFile: string;
-  dataDir: string;
+  /** Strings on this JVM's command line that identify what it owns (its config file, its port). */
+  owns: string[];
 }
 
 export interface JvmExit {
@@ -36,7 +37,7 @@ export class JvmProcess {
   private exit: JvmExit | undefined;
 
   constructor(readonly spec: JvmSpec) {
-    assertNoLiveOwner(spec.pidFile, spec.dataDir);
+    assertNoLiveOwner(spec.pidFile, spec.owns);
     const fd = openSync(spec.logFile, 'a');
     try {
       this.child = spawn('java', spec.args, { stdio: ['ignore', fd, fd] });

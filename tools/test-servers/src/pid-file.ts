@@ -27,9 +27,10 @@ function commandLine(pid: number): string {
 /**
  * Refuses to start a JVM on `dataDir` while the JVM recorded in `pidFile` still runs on it: two Kafka
  * processes on one data dir corrupt `__cluster_metadata` for good (seen in the recipe runs). The command
- * line is checked too, so a recycled pid of an unrelated process does not block a restart.
+ * line must contain every marker (e.g. the node's config file), so a recycled pid of an unrelated
+ * process does not block a restart.
  */
-export function assertNoLiveOwner(pidFile: string, marker: string): void {
+export function assertNoLiveOwner(pidFile: string, markers: string[]): void {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFile, 'utf8').trim());
@@ -38,9 +39,9 @@ export function assertNoLiveOwner(pidFile: string, marker: string): void {
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isPidAlive(pid)) return;
   const cmd = commandLine(pid);
-  if (cmd === '' || cmd.includes(marker)) {
+  if (cmd === '' || markers.every((marker) => cmd.includes(marker))) {
     throw new Error(
-      `refusing to start a second JVM on ${marker}: pid ${pid} (from ${pidFile}) is still running on it`,
+      `refusing to start a second JVM for ${markers.join(' ')}: pid ${pid} (from ${pidFile}) still runs it`,
     );
   }
 }

@@ -165,7 +165,7 @@ async function startOnce(
       ],
       logFile: join(run, `node-${node.nodeId}.log`),
       pidFile: join(run, `node-${node.nodeId}.pid`),
-      dataDir: node.dataDir,
+      owns: [node.propsFile],
     });
     return node.jvm;
   };
