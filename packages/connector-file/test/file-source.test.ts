@@ -1,6 +1,7 @@
 import { appendFile, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, DStreamError, SerializationError } from '@dstream/core';
+import { ConfigError, DStreamError, SerializationError, SourceReadError } from '@dstream/core';
+import { sourceError } from '../src/file-errors.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileSource, isHiddenOrTemporary } from '../src/index.js';
 import { dropIn, freshDirectory, records, sleep, sourceContext } from './helpers.js';
@@ -129,10 +130,13 @@ describe('fileSource', () => {
   it('splits lines on \\n and \\r\\n, keeps a last line without newline and UTF-8 across read chunks', async () => {
     const source = fileSource({ directory: dir });
     await source.start!(sourceContext());
-    // 'é' is two bytes; the padding puts one at the 64 KiB read boundary.
-    const long = `${'x'.repeat(64 * 1024 - 1)}é€😀`;
-    await dropIn(dir, 'mixed.txt', `one\r\ntwo\n\nthree\r\n${long}\nlast`);
-    expect(records(await source.compute(1000))).toEqual(['one', 'two', '', 'three', long, 'last']);
+    // '€' is three bytes and 64 KiB reads are not a multiple of three: reads end mid-character.
+    const euros = '€'.repeat(50_000);
+    const head = 'one\r\ntwo\n\nthree\r\n';
+    // 'é' (two bytes) placed exactly across the first 64 KiB read boundary.
+    const padded = `${'x'.repeat(64 * 1024 - 1 - Buffer.byteLength(head))}é😀`;
+    await dropIn(dir, 'mixed.txt', `${head}${padded}\n${euros}\r\nlast`);
+    expect(records(await source.compute(1000))).toEqual(['one', 'two', '', 'three', padded, euros, 'last']);
     await dropIn(dir, 'empty.txt', '');
     expect(records(await source.compute(2000))).toEqual([]);
   });
@@ -184,5 +188,21 @@ describe('fileSource', () => {
     await symlink(join(dir, 'keep.txt'), join(dir, 'file-link'));
     expect(records(await source.compute(1000)).sort()).toEqual(['keep', 'keep']);
     expect(records(await source.compute(2000))).toEqual([]);
+  });
+});
+
+describe('file error mapping', () => {
+  it('maps permission and I/O errors on the directory and on files', () => {
+    const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    const onDir = sourceError(denied, '/data/in');
+    expect(onDir).toBeInstanceOf(ConfigError);
+    expect(onDir.message).toMatch(/permission.*\/data\/in/);
+    const onFile = sourceError(denied, '/data/in', 'a.txt');
+    expect(onFile).toBeInstanceOf(SourceReadError);
+    expect(onFile.message).toContain('a.txt');
+    expect(onFile.retryable).toBe(false);
+    const busy = sourceError(Object.assign(new Error('EMFILE'), { code: 'EMFILE' }), '/data/in', 'b.txt');
+    expect(busy.retryable).toBe(true);
+    expect(busy.cause).toBeInstanceOf(Error);
   });
 });

@@ -120,7 +120,7 @@ describe('textFileSink', () => {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // Wait until the temporary file holds some bytes, then kill the writer mid-file.
     let temp: string | undefined;
-    for (let i = 0; i < 600 && temp === undefined; i++) {
+    for (let i = 0; i < 1200 && temp === undefined; i++) {
       await sleep(25);
       const names = await readdir(out).catch(() => [] as string[]);
       for (const name of names) {
