@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { SinkContext } from '@dstream/core';
+import { type SinkContext, pooled } from '@dstream/core';
 import { type Connection, createConnection } from 'mysql2/promise';
+import type { MysqlConnection } from '../../src/index.js';
 
 /** The MariaDB server that runs on our machines (see /work/shared/real-servers.md). */
 export const connection = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
@@ -53,4 +54,54 @@ export async function rowsOf(
 /** Drops the tables a test made. */
 export async function dropTables(admin: Connection, tables: readonly string[]): Promise<void> {
   for (const t of tables) await admin.query(`DROP TABLE IF EXISTS \`${t}\``);
+}
+
+/** Waits (bounded) until the server no longer lists a connection. */
+async function waitUntilGone(admin: Connection, threadId: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const [rows] = await admin.query(
+      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
+      [threadId],
+    );
+    if (Number((rows as Array<{ n: number }>)[0]?.n) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`connection ${threadId} still listed 2 s after KILL CONNECTION`);
+}
+
+/**
+ * Real mysql2 connections; just before the `killAt`-th INSERT into `table`, a second connection
+ * runs `KILL CONNECTION` on the one about to send it, so the server drops it mid-batch.
+ */
+export function killingProvider(admin: Connection, table: string, killAt: number) {
+  let inserts = 0;
+  const killed: number[] = [];
+  const provider = pooled<MysqlConnection>(
+    async () => {
+      const real = await createConnection(connection);
+      real.on('error', () => undefined);
+      const wrapped: MysqlConnection = {
+        get threadId() {
+          return real.threadId;
+        },
+        query: (sql, values) => real.query(sql, values),
+        execute: async (sql, values) => {
+          if (sql.startsWith(`INSERT INTO \`${table}\``) && ++inserts === killAt) {
+            await admin.query('KILL CONNECTION ?', [real.threadId]);
+            await waitUntilGone(admin, real.threadId);
+            killed.push(real.threadId);
+          }
+          return real.execute(sql, values);
+        },
+        beginTransaction: () => real.beginTransaction(),
+        commit: () => real.commit(),
+        rollback: () => real.rollback(),
+        end: () => real.end(),
+        destroy: () => real.destroy(),
+      };
+      return wrapped;
+    },
+    { max: 2, close: (c) => c.destroy() },
+  );
+  return { provider, killed };
 }

@@ -1,8 +1,16 @@
-import { ConnectionError, pooled } from '@dstream/core';
-import { type Connection, createConnection } from 'mysql2/promise';
+import { ConnectionError } from '@dstream/core';
+import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MysqlConnection, mysqlOffsetStore, mysqlSink, mysqlSource } from '../../src/index.js';
-import { adminConnection, connection, dropTables, freshName, rowsOf, sinkContext } from './mariadb.js';
+import { mysqlOffsetStore, mysqlSink, mysqlSource } from '../../src/index.js';
+import {
+  adminConnection,
+  connection,
+  dropTables,
+  freshName,
+  killingProvider,
+  rowsOf,
+  sinkContext,
+} from './mariadb.js';
 
 let admin: Connection;
 const tables: string[] = [];
@@ -15,56 +23,6 @@ afterAll(async () => {
   await dropTables(admin, tables);
   await admin.end();
 });
-
-/** Waits (bounded) until the server no longer lists a connection. */
-async function waitUntilGone(threadId: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const [rows] = await admin.query(
-      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?',
-      [threadId],
-    );
-    if (Number((rows as Array<{ n: number }>)[0]?.n) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`connection ${threadId} still listed 2 s after KILL CONNECTION`);
-}
-
-/**
- * Real mysql2 connections; just before the `killAt`-th INSERT into `table`, a second connection
- * runs `KILL CONNECTION` on the one about to send it, so the server drops it mid-batch.
- */
-function killingProvider(table: string, killAt: number) {
-  let inserts = 0;
-  const killed: number[] = [];
-  const provider = pooled<MysqlConnection>(
-    async () => {
-      const real = await createConnection(connection);
-      real.on('error', () => undefined);
-      const wrapped: MysqlConnection = {
-        get threadId() {
-          return real.threadId;
-        },
-        query: (sql, values) => real.query(sql, values),
-        execute: async (sql, values) => {
-          if (sql.startsWith(`INSERT INTO \`${table}\``) && ++inserts === killAt) {
-            await admin.query('KILL CONNECTION ?', [real.threadId]);
-            await waitUntilGone(real.threadId);
-            killed.push(real.threadId);
-          }
-          return real.execute(sql, values);
-        },
-        beginTransaction: () => real.beginTransaction(),
-        commit: () => real.commit(),
-        rollback: () => real.rollback(),
-        end: () => real.end(),
-        destroy: () => real.destroy(),
-      };
-      return wrapped;
-    },
-    { max: 2, close: (c) => c.destroy() },
-  );
-  return { provider, killed };
-}
 
 async function countsTable(): Promise<string> {
   const table = freshName('counts');
@@ -84,7 +42,7 @@ describe('faults (MariaDB)', () => {
     const offsetTable = freshName('offsets');
     tables.push(markerTable, offsetTable);
     // Statements 1-4 write batch 1000; the kill hits the 3rd statement of batch 2000 (statement 7).
-    const { provider, killed } = killingProvider(table, 7);
+    const { provider, killed } = killingProvider(admin, table, 7);
     const sink = mysqlSink<[string, number]>({
       provider,
       table,
@@ -120,7 +78,7 @@ describe('faults (MariaDB)', () => {
 
   it('upsert: a connection killed between statements fails retryably, and the retry completes the partition', async () => {
     const table = await countsTable();
-    const { provider, killed } = killingProvider(table, 2);
+    const { provider, killed } = killingProvider(admin, table, 2);
     const sink = mysqlSink<[string, number]>({
       provider,
       table,
