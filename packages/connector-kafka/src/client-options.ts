@@ -1,6 +1,6 @@
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import { type ClientProvider, ConfigError, perExecutor } from '@dstream/core';
-import type { KafkaClient } from './kafka-client.js';
+import type { KafkaClient, KafkaConsumerSettings } from './kafka-client.js';
 import { type KafkajsClientOptions, kafkajsClient } from './kafkajs-client.js';
 
 /** The ways to say which Kafka to talk to; give exactly one. */
@@ -13,7 +13,27 @@ export interface KafkaConnectionOptions {
   provider?: ClientProvider<KafkaClient>;
   /** Settings of the kafkajs adapter when the connector creates the client. */
   kafkajs?: KafkajsClientOptions;
+  /** Consumer settings with kafkajs' names (session timeout, heartbeat, fetch wait and sizes). */
+  consumer?: KafkaConsumerSettings;
+  /** `request.timeout.ms` of the client the connector creates from `brokers`. kafkajs default 30 000. */
+  requestTimeout?: number;
+  /** Connection timeout (ms) of the client the connector creates from `brokers`. kafkajs default 1000. */
+  connectionTimeout?: number;
+  /** clientId of the client the connector creates from `brokers`. Default 'dstream'. */
+  clientId?: string;
 }
+
+const adapterOptions = (options: KafkaConnectionOptions): KafkajsClientOptions => {
+  const consumer = options.consumer;
+  return {
+    ...(consumer?.maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs: consumer.maxWaitTimeInMs }),
+    ...(consumer?.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: consumer.maxBytesPerPartition }),
+    ...(consumer === undefined ? {} : { consumer }),
+    ...options.kafkajs,
+  };
+};
 
 /** The per-executor singleton client for these options (the seeds' lazily created, per-executor producer). */
 export function clientProvider(options: KafkaConnectionOptions, what: string): ClientProvider<KafkaClient> {
@@ -25,10 +45,16 @@ export function clientProvider(options: KafkaConnectionOptions, what: string): C
   if (options.brokers !== undefined) {
     if (options.brokers.length === 0) throw new ConfigError(`${what}: brokers is empty`);
     const brokers = [...options.brokers];
-    return perExecutor(() => kafkajsClient({ brokers, clientId: 'dstream' }, options.kafkajs), {
+    const config: KafkaConfig = {
+      brokers,
+      clientId: options.clientId ?? 'dstream',
+      ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
+      ...(options.connectionTimeout === undefined ? {} : { connectionTimeout: options.connectionTimeout }),
+    };
+    return perExecutor(() => kafkajsClient(config, adapterOptions(options)), {
       close: (c) => c.close(),
     });
   }
   const kafka = options.kafka!;
-  return perExecutor(() => kafkajsClient(kafka, options.kafkajs), { close: (c) => c.close() });
+  return perExecutor(() => kafkajsClient(kafka, adapterOptions(options)), { close: (c) => c.close() });
 }

@@ -25,3 +25,15 @@ export type { KafkaGroupOffsetStoreOptions } from './kafka-group-offset-store.js
 export { kafkaSink } from './kafka-sink.js';
 export type { KafkaBytes, KafkaSinkOptions, KafkaSinkTransactionalOptions } from './kafka-sink.js';
 export { murmur2, partitionForKey } from './partitioner.js';
+export { bufferDeserializer, jsonDeserializer, stringDeserializer } from './deserializers.js';
+export type { ConsumerRecord, Deserializer, RecordOrigin } from './deserializers.js';
+export { kafkaDirectSource } from './direct-source.js';
+export type {
+  DirectSourceStats,
+  DirectStreamOptions,
+  KafkaDirectSource,
+  OffsetOutOfRangePolicy,
+} from './direct-source.js';
+export { directStream } from './direct-stream.js';
+export type { SourceRegistry } from './direct-stream.js';
+export type { BadRecordPolicy } from './record-decoder.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
-import { type KafkaCluster, startKafka } from '@dstream/test-servers';
+import { useKafka } from '@dstream/test-servers/vitest';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -14,19 +14,12 @@ export interface TestKafka {
 }
 
 /**
- * One real Kafka broker for a test file, from tools/test-servers (Maven Central jars, no Docker).
+ * The run's shared real Kafka broker from tools/test-servers (Maven Central jars, no Docker).
  * DSTREAM_KAFKA_BOOTSTRAP=host:port runs the tests against a broker you started yourself.
  */
 export async function testKafka(): Promise<TestKafka> {
   const given = process.env.DSTREAM_KAFKA_BOOTSTRAP;
-  let cluster: KafkaCluster | undefined;
-  let bootstrap: string[];
-  if (given !== undefined && given !== '') {
-    bootstrap = given.split(',');
-  } else {
-    cluster = await startKafka({ brokers: 1 });
-    bootstrap = cluster.bootstrap;
-  }
+  const bootstrap = given !== undefined && given !== '' ? given.split(',') : (await useKafka()).bootstrap;
   const kafka = new KafkaClass({ brokers: bootstrap, clientId: 'dstream-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -51,7 +44,6 @@ export async function testKafka(): Promise<TestKafka> {
     },
     async stop() {
       await admin.disconnect();
-      await cluster?.stop();
     },
   };
 }

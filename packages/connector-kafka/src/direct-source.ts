@@ -1,0 +1,259 @@
+import type {
+  JsonValue,
+  OffsetRange,
+  OffsetStore,
+  Source,
+  SourceBatch,
+  SourceContext,
+  Time,
+} from '@dstream/core';
+import { ConfigError } from '@dstream/core';
+import { type KafkaConnectionOptions, clientProvider } from './client-options.js';
+import { type BadRecordPolicy, RecordDecoder } from './record-decoder.js';
+import type { ConsumerRecord, Deserializer } from './deserializers.js';
+import { stringDeserializer } from './deserializers.js';
+import type { KafkaClient, KafkaPartitionOffsets } from './kafka-client.js';
+import { kafkaErrorType, offsetOutOfRange, sourceReadError } from './kafka-errors.js';
+
+export type OffsetOutOfRangePolicy = 'fail' | 'earliest' | 'latest';
+
+export interface DirectStreamOptions<K, V> extends KafkaConnectionOptions {
+  topics: readonly string[];
+  /** The consumer group whose offsets show the stream's progress (and, by default, where it resumes). */
+  groupId: string;
+  /** Where partitions without a stored offset start. Default 'latest' (Spark's auto.offset.reset). */
+  startingOffsets?: 'earliest' | 'latest';
+  /** Most records per second read from one partition (spark.streaming.kafka.maxRatePerPartition). */
+  maxRatePerPartition?: number;
+  /** What to do when the wanted offset is gone (retention) or beyond the end. Default 'fail'. */
+  onOffsetOutOfRange?: OffsetOutOfRangePolicy;
+  /** Key and value deserializers. Default: UTF-8 strings. */
+  deserializer?: { key?: Deserializer<K>; value?: Deserializer<V> };
+  /** A record that fails to deserialize: 'fail' (default), 'skip' (counted) or sent to a dead-letter topic. */
+  onDeserializationError?: BadRecordPolicy;
+  /** Where to resume when there is no checkpoint. Default: the group's committed offsets. */
+  offsetStore?: OffsetStore;
+  /** The job id given to `offsetStore.load`. Default: groupId. */
+  jobId?: string;
+  /** Commit each completed batch's ranges to the group so that lag stays visible. Default true. */
+  commitToGroup?: boolean;
+  /** Shown in logs. */
+  name?: string;
+}
+
+/** A direct stream's counters. */
+export interface DirectSourceStats {
+  readonly batches: number;
+  readonly records: number;
+  /** Records dropped by onDeserializationError: 'skip'. */
+  readonly skipped: number;
+  /** Records sent to the dead-letter topic. */
+  readonly deadLettered: number;
+  /** Offsets lost or skipped by onOffsetOutOfRange 'earliest'/'latest'. */
+  readonly outOfRangeSkipped: number;
+}
+
+export interface KafkaDirectSource<K, V> extends Source<ConsumerRecord<K, V>> {
+  stats(): DirectSourceStats;
+}
+
+const tp = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+interface SavedPosition {
+  next: Array<[string, number, number]>;
+  pending: Array<[number, Array<[string, number, number, number]>]>;
+}
+
+/**
+ * Spark's createDirectStream as a core Source: each batch reads, per topic-partition, exactly the
+ * range [from, min(latest, from + rate cap)), one batch partition per Kafka partition, with the
+ * ranges on the batch (HasOffsetRanges) and in the checkpoint.
+ *
+ * ```ts
+ * const source = kafkaDirectSource({ brokers: ['127.0.0.1:9092'], topics: ['clicks'], groupId: 'job' });
+ * const clicks = ctx.source(source);
+ * ```
+ */
+export function kafkaDirectSource<K = string | null, V = string | null>(
+  options: DirectStreamOptions<K, V>,
+): KafkaDirectSource<K, V> {
+  if (options.topics.length === 0) throw new ConfigError('directStream: topics is empty');
+  if (options.groupId.length === 0) throw new ConfigError('directStream: groupId is empty');
+  const rate = options.maxRatePerPartition;
+  if (rate !== undefined && !(rate > 0)) {
+    throw new ConfigError(`directStream: maxRatePerPartition must be > 0, got ${rate}`);
+  }
+  const provider = clientProvider(options, 'directStream');
+  const policy = options.onOffsetOutOfRange ?? 'fail';
+  const next = new Map<string, number>();
+  const pending = new Map<Time, OffsetRange[]>();
+  let restored = false;
+  let client: KafkaClient | undefined;
+  let context: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
+  const counters = { batches: 0, records: 0, outOfRangeSkipped: 0 };
+  const decoder = new RecordDecoder<K, V>({
+    key: options.deserializer?.key ?? (stringDeserializer as unknown as Deserializer<K>),
+    value: options.deserializer?.value ?? (stringDeserializer as unknown as Deserializer<V>),
+    policy: options.onDeserializationError ?? 'fail',
+  });
+
+  const connected = (): KafkaClient => {
+    if (client === undefined) throw new ConfigError('directStream: compute() before start()');
+    return client;
+  };
+
+  const maxPerPartition = (): number | undefined => {
+    const limits = [rate, context.rateLimit()].filter((x): x is number => x !== undefined && x > 0);
+    if (limits.length === 0) return undefined;
+    return Math.max(1, Math.floor((Math.min(...limits) * context.batchInterval) / 1000));
+  };
+
+  // Applies onOffsetOutOfRange to a wanted offset outside [earliest, latest].
+  const inRange = (topic: string, o: KafkaPartitionOffsets, wanted: number): number => {
+    if (wanted >= o.earliest && wanted <= o.latest) return wanted;
+    if (policy === 'fail') throw offsetOutOfRange(topic, o.partition, wanted, o);
+    const to = policy === 'earliest' ? o.earliest : o.latest;
+    const lost =
+      wanted < o.earliest ? `[${wanted}, ${o.earliest}) deleted` : `${wanted} beyond end ${o.latest}`;
+    counters.outOfRangeSkipped += Math.max(0, to - wanted);
+    context.log(
+      'warn',
+      `directStream: ${topic}/${o.partition} offset out of range (${lost}); continuing at ${policy} ${to}`,
+      {
+        topic,
+        partition: o.partition,
+        wanted,
+        earliest: o.earliest,
+        latest: o.latest,
+      },
+    );
+    return to;
+  };
+
+  const plan = async (): Promise<OffsetRange[]> => {
+    const c = connected();
+    const cap = maxPerPartition();
+    const ranges: OffsetRange[] = [];
+    for (const topic of options.topics) {
+      for (const o of await c.topicOffsets(topic)) {
+        // A partition added after start is read from its beginning.
+        const from = inRange(topic, o, next.get(tp(topic, o.partition)) ?? o.earliest);
+        const until = cap === undefined ? o.latest : Math.min(o.latest, from + cap);
+        ranges.push({ topic, partition: o.partition, fromOffset: from, untilOffset: until });
+      }
+    }
+    return ranges;
+  };
+
+  const read = async (range: OffsetRange): Promise<ConsumerRecord<K, V>[]> => {
+    if (range.untilOffset <= range.fromOffset) return [];
+    const c = connected();
+    try {
+      return decoder.decode(await c.fetchRange(range));
+    } catch (error) {
+      if (kafkaErrorType(error) !== 'OFFSET_OUT_OF_RANGE')
+        throw sourceReadError(range.topic, range.partition, error);
+      // Retention deleted the start of the range while we read it.
+      const o = (await c.topicOffsets(range.topic)).find((x) => x.partition === range.partition);
+      if (o === undefined) throw sourceReadError(range.topic, range.partition, error);
+      const from = inRange(range.topic, o, range.fromOffset);
+      if (from >= range.untilOffset) return [];
+      return decoder.decode(await c.fetchRange({ ...range, fromOffset: from }));
+    }
+  };
+
+  return {
+    name: options.name ?? `kafka direct ${options.topics.join(',')}`,
+    replayable: true,
+    replayReason: 'offset ranges are recomputed from the checkpoint or the offset store',
+    async start(ctx) {
+      context = ctx;
+      client = await provider.acquire();
+      if (restored) return;
+      const store = options.offsetStore;
+      const stored = store
+        ? await store.load(options.jobId ?? options.groupId, options.topics)
+        : await client.groupOffsets(options.groupId, options.topics);
+      for (const o of stored) next.set(tp(o.topic, o.partition), o.offset);
+      for (const topic of options.topics) {
+        const offsets = await client.topicOffsets(topic);
+        if (offsets.length === 0) throw new ConfigError(`directStream: topic '${topic}' does not exist`);
+        for (const o of offsets) {
+          const key = tp(topic, o.partition);
+          if (!next.has(key)) next.set(key, options.startingOffsets === 'earliest' ? o.earliest : o.latest);
+        }
+      }
+    },
+    async compute(time): Promise<SourceBatch<ConsumerRecord<K, V>>> {
+      let ranges = pending.get(time);
+      if (ranges === undefined) {
+        ranges = await plan();
+        pending.set(time, ranges);
+        for (const r of ranges) next.set(tp(r.topic, r.partition), r.untilOffset);
+      }
+      const partitions = await Promise.all(ranges.map(read));
+      await decoder.flushDeadLetters(connected());
+      counters.batches++;
+      for (const p of partitions) counters.records += p.length;
+      return { partitions, offsetRanges: ranges };
+    },
+    async onBatchCompleted(time, offsetRanges) {
+      const ranges = offsetRanges.length > 0 ? offsetRanges : (pending.get(time) ?? []);
+      pending.delete(time);
+      if (options.commitToGroup === false || client === undefined) return;
+      const offsets = ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.untilOffset }));
+      try {
+        await client.commitGroupOffsets(options.groupId, offsets);
+      } catch (error) {
+        // Lag visibility only: the checkpoint or the offset store is what the stream resumes from.
+        context.log('warn', `directStream: committing offsets to group '${options.groupId}' failed`, {
+          error: String(error),
+        });
+      }
+    },
+    position(): JsonValue {
+      const saved: SavedPosition = {
+        next: [...next].map(([key, offset]) => {
+          const [topic, partition] = key.split('\u0000') as [string, string];
+          return [topic, Number(partition), offset];
+        }),
+        pending: [...pending].map(([time, ranges]) => [
+          time,
+          ranges.map((r): [string, number, number, number] => [
+            r.topic,
+            r.partition,
+            r.fromOffset,
+            r.untilOffset,
+          ]),
+        ]),
+      };
+      return saved as unknown as JsonValue;
+    },
+    restore(position) {
+      const saved = position as unknown as SavedPosition;
+      next.clear();
+      pending.clear();
+      for (const [topic, partition, offset] of saved.next) next.set(tp(topic, partition), offset);
+      for (const [time, ranges] of saved.pending) {
+        pending.set(
+          time,
+          ranges.map(([topic, partition, fromOffset, untilOffset]) => ({
+            topic,
+            partition,
+            fromOffset,
+            untilOffset,
+          })),
+        );
+      }
+      restored = true;
+    },
+    async stop() {
+      const c = client;
+      client = undefined;
+      if (c !== undefined) provider.release(c);
+      await decoder.close();
+      await provider.close();
+    },
+    stats: () => ({ ...counters, skipped: decoder.skipped, deadLettered: decoder.deadLettered }),
+  };
+}
