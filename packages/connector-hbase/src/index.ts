@@ -23,3 +23,14 @@ export type {
 } from './mutations.js';
 export type { RegionLocation } from './region-locator.js';
 export type { ServerAddress } from './zookeeper-registry.js';
+export { hbaseSink } from './hbase-sink.js';
+export type {
+  CounterCell,
+  ExactlyOnceHBaseSinkOptions,
+  HBaseFlushOptions,
+  HBaseSink,
+  HBaseSinkBaseOptions,
+  HBaseSinkOptions,
+  IdempotentHBaseSinkOptions,
+  PutCellValue,
+} from './hbase-sink.js';

@@ -1,3 +1,4 @@
+import Long from 'long';
 import protobuf from 'protobufjs';
 import { hbaseProtoSource } from './hbase-proto-source.js';
 
@@ -9,6 +10,11 @@ export interface UInt64Like {
   toString(): string;
 }
 export type UInt64 = number | UInt64Like;
+
+// protobufjs finds `long` by a dynamic require that bundlers and ESM loaders can miss; without it
+// uint64 fields decode to lossy numbers (scanner ids use all 64 bits). Hand it over explicitly.
+protobuf.util.Long = Long as unknown as typeof protobuf.util.Long;
+protobuf.configure();
 
 // keepCase: field names stay HBase's snake_case (protobufjs would camelCase them otherwise).
 const root = protobuf.parse(hbaseProtoSource, { keepCase: true }).root;
