@@ -146,7 +146,9 @@ async function writeAtomically(
   }
 }
 
+/** Makes the rename durable. Windows cannot open a directory for fsync; its renames are journaled. */
 async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -1,8 +1,17 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ManualClock } from '@dstream/core';
+import type { JsonValue } from '@dstream/core';
 import { createTestContext } from '@dstream/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileStream, saveAsTextFiles, successMarker, textFileStream } from '../src/index.js';
+import {
+  fileSource,
+  fileStream,
+  saveAsTextFiles,
+  successMarker,
+  textFileSink,
+  textFileStream,
+} from '../src/index.js';
 import { dropIn, freshDirectory } from './helpers.js';
 
 let dir: string;
@@ -80,5 +89,50 @@ describe('file source → map → file sink through a StreamingContext', () => {
     const result = await outputs(output, 'totals-');
     expect(Object.keys(result)).toEqual(['totals-1000', 'totals-500']);
     expect(result['totals-1000']!.sort()).toEqual(['ann\t5', 'bob\t1']);
+  });
+
+  it('replays a batch after a restart from a mid-batch position: same files, output overwritten once', async () => {
+    const input = join(dir, 'in');
+    const output = join(dir, 'out');
+    await dropIn(input, '.keep', '');
+    let checkpointed: JsonValue | undefined;
+
+    // The first run: the position is taken while the batch at 3000 is in flight, as a checkpoint
+    // written after batch generation would; the run then dies before the batch at 4000.
+    const first = createTestContext({ batchInterval: 1000, clock: new ManualClock(0) });
+    const source = fileSource({ directory: input });
+    const lines = first.ctx.source(source);
+    lines.foreachBatch((batch) => {
+      if (batch.time === 3000) checkpointed = source.position();
+    });
+    lines.map((l) => l.toUpperCase()).to(textFileSink({ prefix: join(output, 'up') }));
+    await first.advance(1);
+    await dropIn(input, 'a.txt', 'a\n');
+    await first.advance(1);
+    await dropIn(input, 'b.txt', 'b1\nb2\n');
+    await first.advance(1);
+    await dropIn(input, 'c.txt', 'c\n');
+    await first.stop({ graceful: false });
+    // The position names the in-flight batch's files, so the restart reads exactly them again.
+    expect(JSON.stringify(checkpointed)).toContain('[3000,["b.txt"]]');
+
+    // The restarted run resumes at the checkpointed batch time.
+    const second = createTestContext({ batchInterval: 1000, clock: new ManualClock(2000) });
+    const restored = fileSource({ directory: input });
+    restored.restore(JSON.parse(JSON.stringify(checkpointed)) as JsonValue);
+    second.ctx
+      .source(restored)
+      .map((l) => l.toUpperCase())
+      .to(textFileSink({ prefix: join(output, 'up') }));
+    await second.advance(2);
+    await second.stop();
+    expect(restored.metrics().filesRead).toBe(2); // b.txt replayed, c.txt new
+
+    expect(await outputs(output, 'up-')).toEqual({
+      'up-1000': [],
+      'up-2000': ['A'],
+      'up-3000': ['B1', 'B2'],
+      'up-4000': ['C'],
+    });
   });
 });
