@@ -93,9 +93,11 @@ export function redisSink<T>(options: RedisSinkOptions<T>): Sink<T> {
   const acquire = async (doing: string): Promise<RedisClient> => {
     try {
       let client = await provider.acquire();
-      if (isClientBroken(client)) {
-        // The connection died while idle; the provider closes it and makes a new one.
+      for (let tries = 0; isClientBroken(client) && tries < 3; tries++) {
+        // The connection died while idle: the provider closes it and makes a new one. perExecutor
+        // forgets a broken client a tick after the release, hence the wait before acquiring again.
         provider.release(client, new Error('Connection is closed.'));
+        await new Promise((resolve) => setImmediate(resolve));
         client = await provider.acquire();
       }
       return client;

@@ -1,0 +1,173 @@
+import { DStreamError, type Sink } from '@dstream/core';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applyScriptSha, markerKey, redisOffsetStore, redisSink } from '../../src/index.js';
+import { adminClient, deletePrefix, freshPrefix, redisUrl, sinkContext } from './redis-test-env.js';
+
+let admin: Redis;
+let prefix: string;
+const sinks: Sink<unknown>[] = [];
+
+beforeAll(async () => {
+  admin = await adminClient();
+});
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.close?.()));
+  await deletePrefix(admin, prefix);
+});
+afterAll(async () => {
+  await admin.quit();
+});
+
+type PageView = [page: string, views: number];
+
+function countsSink(
+  options: { maxCommandsPerScript?: number; markerTtlSeconds?: number } = {},
+): Sink<PageView> {
+  const sink = redisSink<PageView>({
+    mode: 'exactly-once',
+    connection: redisUrl,
+    keyPrefix: prefix,
+    jobId: 'clicks-job',
+    ...options,
+    commands: ([page, n]) => [
+      { op: 'incrby', key: `${prefix}:views:${page}`, increment: n },
+      { op: 'hincrby', key: `${prefix}:views-by-page`, field: page, increment: n },
+      { op: 'zincrby', key: `${prefix}:top`, member: page, increment: n },
+    ],
+  });
+  sinks.push(sink as Sink<unknown>);
+  return sink;
+}
+
+async function totals(pages: readonly string[]): Promise<Record<string, [number, number, number]>> {
+  const out: Record<string, [number, number, number]> = {};
+  for (const page of pages) {
+    out[page] = [
+      Number(await admin.get(`${prefix}:views:${page}`)),
+      Number(await admin.hget(`${prefix}:views-by-page`, page)),
+      Number(await admin.zscore(`${prefix}:top`, page)),
+    ];
+  }
+  return out;
+}
+
+describe('redisSink exactly-once', () => {
+  it('a replayed batch (same SinkContext) leaves INCRBY/HINCRBY/ZINCRBY counters exact', async () => {
+    prefix = freshPrefix('replay');
+    const sink = countsSink();
+    const records: PageView[] = [
+      ['home', 3],
+      ['about', 1],
+      ['home', 2],
+    ];
+    const context = sinkContext({ outputId: 'counts', batchTime: 5_000, partition: 1, numPartitions: 2 });
+    await sink.writePartition(records, context);
+    await sink.writePartition(records, { ...context, attempt: 2 });
+    await sink.writePartition(records, { ...context, attempt: 3, executorId: 2 });
+    expect(await totals(['home', 'about'])).toEqual({ home: [5, 5, 5], about: [1, 1, 1] });
+    // The next batch, and another partition of the same batch, are applied.
+    await sink.writePartition(records, { ...context, batchTime: 6_000 });
+    await sink.writePartition([['about', 10]], { ...context, partition: 0 });
+    expect(await totals(['home', 'about'])).toEqual({ home: [10, 10, 10], about: [12, 12, 12] });
+    const marker = markerKey(prefix, 'counts', 5_000);
+    expect(await admin.hgetall(marker)).toEqual({ '1:0': '1:-', '0:0': '1:-' });
+    const ttl = await admin.ttl(marker);
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
+  });
+
+  it('records aligned offsets in the script and the batch offsets in commitBatch', async () => {
+    prefix = freshPrefix('offsets');
+    const sink = countsSink();
+    const ranges = [
+      { topic: 'clicks', partition: 0, fromOffset: 0, untilOffset: 2 },
+      { topic: 'clicks', partition: 1, fromOffset: 10, untilOffset: 11 },
+    ];
+    const context = sinkContext({ outputId: 'counts', numPartitions: 2, offsetRanges: ranges });
+    await sink.writePartition(
+      [
+        ['a', 1],
+        ['b', 1],
+      ],
+      { ...context, partition: 0, partitionOffsetRange: ranges[0] },
+    );
+    const store = sink.offsetStore;
+    if (store === undefined) throw new Error('an exactly-once sink has an offset store');
+    expect(await store.load('clicks-job', ['clicks'])).toEqual([
+      { topic: 'clicks', partition: 0, offset: 2 },
+    ]);
+    // An empty aligned partition still records its offset.
+    await sink.writePartition([], { ...context, partition: 1, partitionOffsetRange: ranges[1] });
+    expect(await store.load('clicks-job', ['clicks'])).toEqual([
+      { topic: 'clicks', partition: 0, offset: 2 },
+      { topic: 'clicks', partition: 1, offset: 11 },
+    ]);
+    await sink.commitBatch?.({
+      outputId: 'counts',
+      batchTime: 2_000,
+      numPartitions: 2,
+      offsetRanges: [
+        { topic: 'clicks', partition: 0, fromOffset: 2, untilOffset: 7 },
+        { topic: 'clicks', partition: 1, fromOffset: 11, untilOffset: 12 },
+      ],
+    });
+    const separate = redisOffsetStore({ keyPrefix: prefix, connection: redisUrl });
+    expect(await separate.load('clicks-job', ['clicks', 'other'])).toEqual([
+      { topic: 'clicks', partition: 0, offset: 7 },
+      { topic: 'clicks', partition: 1, offset: 11 + 1 },
+    ]);
+    await separate.close?.();
+  });
+
+  it('writes a partition larger than maxCommandsPerScript in chunks, each exactly once', async () => {
+    prefix = freshPrefix('chunks');
+    const sink = countsSink({ maxCommandsPerScript: 100 });
+    const records: PageView[] = Array.from({ length: 1_000 }, (_, i) => [`p${i % 7}`, 1 + (i % 3)]);
+    const context = sinkContext({ outputId: 'counts', batchTime: 9_000 });
+    await sink.writePartition(records, context);
+    await sink.writePartition(records, { ...context, attempt: 2 });
+    const expected: Record<string, [number, number, number]> = {};
+    for (const [page, n] of records) {
+      const t = expected[page] ?? [0, 0, 0];
+      expected[page] = [t[0] + n, t[1] + n, t[2] + n];
+    }
+    expect(await totals(Object.keys(expected))).toEqual(expected);
+    // 3 000 commands in chunks of 100: 30 marker fields, each with the chunk's digest.
+    const markers = await admin.hgetall(markerKey(prefix, 'counts', 9_000));
+    expect(Object.keys(markers)).toHaveLength(30);
+    expect(Object.values(markers).every((v) => /^m:[0-9a-f]{40}$/.test(v))).toBe(true);
+    // A replay whose content differs is refused loudly instead of skipped or applied twice.
+    const reordered = [...records].reverse();
+    const error = await sink.writePartition(reordered, { ...context, attempt: 3 }).catch((e: unknown) => e);
+    expect(DStreamError.isInstance(error) && error.code).toBe('SINK_WRITE');
+    expect((error as Error).message).toMatch(/applied earlier with different content/);
+    expect(await totals(Object.keys(expected))).toEqual(expected);
+  });
+
+  it('falls back to EVAL when the server forgot the script (SCRIPT FLUSH)', async () => {
+    prefix = freshPrefix('noscript');
+    const sink = countsSink();
+    await sink.writePartition([['a', 1]], sinkContext({ outputId: 'counts', batchTime: 1 }));
+    await admin.script('FLUSH');
+    expect(await admin.script('EXISTS', applyScriptSha)).toEqual([0]);
+    await sink.writePartition([['a', 1]], sinkContext({ outputId: 'counts', batchTime: 2 }));
+    expect(await admin.script('EXISTS', applyScriptSha)).toEqual([1]);
+    expect(await totals(['a'])).toEqual({ a: [2, 2, 2] });
+  });
+
+  it('marker keys expire after markerTtlSeconds', async () => {
+    prefix = freshPrefix('ttl');
+    const sink = countsSink({ markerTtlSeconds: 1 });
+    const context = sinkContext({ outputId: 'counts', batchTime: 3 });
+    await sink.writePartition([['a', 1]], context);
+    expect(await admin.pttl(markerKey(prefix, 'counts', 3))).toBeLessThanOrEqual(1_000);
+    // The documented trade-off: a replay after the marker expired applies the batch again.
+    const deadline = Date.now() + 5_000;
+    while ((await admin.exists(markerKey(prefix, 'counts', 3))) === 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await sink.writePartition([['a', 1]], { ...context, attempt: 2 });
+    expect(await totals(['a'])).toEqual({ a: [2, 2, 2] });
+  });
+});
