@@ -82,6 +82,8 @@ export function fileSource<T>(options: FileSourceOptions<T>): FileSource<T> {
     batches: new Map(),
   };
   let initialized = false;
+  /** Set by restore: the backlog of `pending` files was not saved, so it must be found again first. */
+  let rediscover = false;
   let log = noLog;
   /** Names in the last listing already decided (taken, skipped, too old): never stat'ed again. */
   let known = new Set<string>();
@@ -133,7 +135,9 @@ export function fileSource<T>(options: FileSourceOptions<T>): FileSource<T> {
 
   const discover = async (): Promise<void> => {
     const last = state.lastListing;
-    if (last !== null) {
+    // Right after a restore the threshold stays put for one listing: the backlog (files found but
+    // not yet taken) is not in the position, and it is older than the next threshold could be.
+    if (last !== null && !rediscover) {
       let next = last - window;
       for (const at of pending.values()) if (at < next) next = at;
       if (next > state.threshold) state.threshold = next;
@@ -163,6 +167,7 @@ export function fileSource<T>(options: FileSourceOptions<T>): FileSource<T> {
       else pending.set(name, at as number);
     });
     state.lastListing = now;
+    rediscover = false;
   };
 
   const select = (): string[] => {
@@ -240,6 +245,7 @@ export function fileSource<T>(options: FileSourceOptions<T>): FileSource<T> {
       known = new Set();
       pending = new Map();
       initialized = false;
+      rediscover = true;
     },
 
     metrics() {

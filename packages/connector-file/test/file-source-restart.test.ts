@@ -122,4 +122,25 @@ describe('fileSource position and restore', () => {
     expect(() => source.restore({ version: 99 })).toThrow(CheckpointError);
     expect(() => source.restore('nonsense')).toThrow(/invalid position/);
   });
+
+  it('keeps a backlog left by maxFilesPerBatch across a restart, even one older than the window', async () => {
+    const window = 100;
+    const options = { rememberWindowMs: window, maxFilesPerBatch: 2 };
+    const source = fileSource({ directory: dir, ...options });
+    await source.start!(sourceContext());
+    for (let i = 0; i < 6; i++) await dropIn(dir, `f${i}.txt`, `f${i}\n`);
+    await sleep(window + 50);
+    const seen = records(await source.compute(1000));
+    await source.onBatchCompleted!(1000, []);
+    await sleep(window + 50);
+    seen.push(...records(await source.compute(2000)));
+    await source.onBatchCompleted!(2000, []);
+    expect(source.metrics().pendingFiles).toBe(2);
+    await sleep(window + 50);
+
+    const again = await restarted(source.position(), options);
+    seen.push(...records(await again.compute(3000)));
+    seen.push(...records(await again.compute(4000)));
+    expect(seen.sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
+  });
 });
