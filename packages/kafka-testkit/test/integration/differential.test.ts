@@ -1,0 +1,34 @@
+import { useKafka } from '@dstream/test-servers/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaTestCluster } from '../../src/index.js';
+import { consumerGroupScenario } from '../scenarios/consumer-group-scenario.js';
+import { groupProtocolScenario } from '../scenarios/group-protocol-scenario.js';
+import { produceConsumeScenario } from '../scenarios/produce-consume-scenario.js';
+
+/**
+ * The differential suite: every scenario runs against real Apache Kafka (3.9.1 and 4.4.0 from
+ * tools/test-servers) and against the testkit, and what the client observed must be equal.
+ */
+const scenarios: Record<string, (bootstrap: string[]) => Promise<unknown>> = {
+  'group protocol (raw)': groupProtocolScenario,
+  'kafkajs produce and consume': produceConsumeScenario,
+  'kafkajs consumer group join / time out / leave': consumerGroupScenario,
+};
+
+let testkit: KafkaTestCluster;
+beforeAll(async () => {
+  testkit = await KafkaTestCluster.start({ brokers: 1 });
+});
+afterAll(() => testkit?.stop());
+
+for (const version of ['3.9.1', '4.4.0'] as const) {
+  describe(`testkit vs Apache Kafka ${version}`, () => {
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      it(name, async () => {
+        const kafka = await useKafka({ version });
+        const [real, ours] = await Promise.all([scenario(kafka.bootstrap), scenario(testkit.bootstrap)]);
+        expect(ours).toEqual(real);
+      });
+    }
+  });
+}
