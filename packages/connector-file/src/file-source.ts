@@ -210,6 +210,19 @@ export function fileSource<T>(options: FileSourceOptions<T>): FileSource<T> {
     return { partitions };
   };
 
+  const computeBatch = async (time: Time): Promise<SourceBatch<T>> => {
+    if (!initialized) await initialize();
+    const replayed = state.batches.get(time);
+    if (replayed !== undefined) return read(time, replayed, true);
+    if (state.lastTime !== null && time <= state.lastTime) return { partitions: [] };
+    await discover();
+    const names = select();
+    state.batches.set(time, names);
+    state.lastTime = time;
+    return read(time, names, false);
+  };
+  let computing: Promise<unknown> = Promise.resolve();
+
   return {
     name: `fileSource(${directory})`,
     replayable: true,
@@ -220,16 +233,11 @@ export function fileSource<T>(options: FileSourceOptions<T>): FileSource<T> {
       if (!initialized) await initialize();
     },
 
-    async compute(time) {
-      if (!initialized) await initialize();
-      const replayed = state.batches.get(time);
-      if (replayed !== undefined) return read(time, replayed, true);
-      if (state.lastTime !== null && time <= state.lastTime) return { partitions: [] };
-      await discover();
-      const names = select();
-      state.batches.set(time, names);
-      state.lastTime = time;
-      return read(time, names, false);
+    compute(time) {
+      // One batch at a time: two overlapping listings would both take the same new files.
+      const run = computing.then(() => computeBatch(time));
+      computing = run.catch(() => undefined);
+      return run;
     },
 
     async onBatchCompleted(time) {

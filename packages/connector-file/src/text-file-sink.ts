@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '@dstream/core';
+import { ConfigError, SerializationError } from '@dstream/core';
 import type { Sink, SinkBatchInfo, SinkContext, Time } from '@dstream/core';
 import { errnoCode, sinkError } from './file-errors.js';
 
@@ -68,7 +68,7 @@ export function textFileSink<T>(options: TextFileSinkOptions<T>): Sink<T> {
       await writeAtomically(dir, partFileName(context.partition), async (write) => {
         let chunk = '';
         for (let i = 0; i < records.length; i++) {
-          chunk += format(records[i]!) + '\n';
+          chunk += formatted(format, records[i]!, context, i) + '\n';
           if (chunk.length >= writeChunkChars) {
             await write(chunk);
             chunk = '';
@@ -97,6 +97,20 @@ export function textFileSink<T>(options: TextFileSinkOptions<T>): Sink<T> {
       await writeAtomically(dir, successMarker, (write) => write(''));
     },
   };
+}
+
+function formatted<T>(format: (record: T) => string, record: T, context: SinkContext, index: number): string {
+  try {
+    return format(record);
+  } catch (error) {
+    // The same record fails the same way on every attempt: not retryable.
+    throw new SerializationError(
+      `textFileSink: format failed on record ${index} of partition ${context.partition} of batch ${context.batchTime}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
 }
 
 function defaultFormat(record: unknown): string {

@@ -97,6 +97,16 @@ describe('fileSource', () => {
     expect(records(await deep.compute(2000))).toEqual(['new']);
   });
 
+  it('serializes overlapping compute calls so no file lands in two batches', async () => {
+    const source = fileSource({ directory: dir });
+    await source.start!(sourceContext());
+    for (let i = 0; i < 30; i++) await dropIn(dir, `f${i}.txt`, `f${i}\n`);
+    const batches = await Promise.all([source.compute(1000), source.compute(2000), source.compute(3000)]);
+    const all = batches.flatMap(records);
+    expect(all.length).toBe(30);
+    expect(new Set(all).size).toBe(30);
+  });
+
   it('applies the filter once per name', async () => {
     const asked: string[] = [];
     const source = fileSource({

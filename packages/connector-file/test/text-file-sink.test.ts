@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, SinkWriteError } from '@dstream/core';
+import { ConfigError, SerializationError, SinkWriteError } from '@dstream/core';
 import type { SinkContext } from '@dstream/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchOutputPath, successMarker, textFileSink } from '../src/index.js';
@@ -155,6 +155,20 @@ describe('textFileSink', () => {
     expect(mapped.retryable).toBe(false);
     expect(mapped.message).toMatch(/no space left.*\/data\/out-1000\/part-00000/);
     expect(mapped.cause).toBe(full);
+
+    const failing = textFileSink<number>({
+      prefix: join(dir, 'fmt'),
+      format: (n) => {
+        if (n === 2) throw new Error('two is not allowed');
+        return String(n);
+      },
+    });
+    const formatError = await failing.writePartition([1, 2], context(1000, 0, 1)).catch((e: unknown) => e);
+    expect(formatError).toBeInstanceOf(SerializationError);
+    expect((formatError as Error).message).toMatch(
+      /record 1 of partition 0 of batch 1000: two is not allowed/,
+    );
+    expect(await readdir(join(dir, 'fmt-1000'))).toEqual([]); // the temporary file is gone
 
     expect(() => textFileSink({ prefix: '' })).toThrow(ConfigError);
     expect(() => textFileSink({ prefix: join(dir, 'x'), suffix: 'a/b' })).toThrow(/suffix/);
