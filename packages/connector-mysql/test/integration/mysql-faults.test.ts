@@ -1,7 +1,7 @@
-import { ConnectionError } from '@dstream/core';
-import type { Connection } from 'mysql2/promise';
+import { ConnectionError, SinkWriteError, pooled } from '@dstream/core';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlOffsetStore, mysqlSink, mysqlSource } from '../../src/index.js';
+import { type MysqlConnection, mysqlOffsetStore, mysqlSink, mysqlSource } from '../../src/index.js';
 import {
   adminConnection,
   connection,
@@ -173,5 +173,72 @@ describe('faults (MariaDB)', () => {
     expect(sink.stats().connections.created).toBe(2);
     await sink.close?.();
     expect(sink.stats().connections).toMatchObject({ created: 2, closed: 2, inUse: 0, idle: 0 });
+  });
+
+  it('a lock wait timeout is a retryable SinkWriteError; the transaction rolls back and the retry succeeds', async () => {
+    const table = await countsTable();
+    const markerTable = freshName('markers');
+    const offsetTable = freshName('offsets');
+    tables.push(markerTable, offsetTable);
+    const provider = pooled<MysqlConnection>(
+      async () => {
+        const c = await createConnection(connection);
+        c.on('error', () => undefined);
+        await c.query('SET SESSION innodb_lock_wait_timeout = 1');
+        return c;
+      },
+      { max: 1, close: (c) => c.end() },
+    );
+    const sink = mysqlSink<[string, number]>({
+      provider,
+      table,
+      markerTable,
+      offsetTable,
+      columns: ['word', 'count'],
+      key: 'word',
+      mode: 'transactional',
+      update: { count: 'increment' },
+      maxRowsPerStatement: 2,
+    });
+    await sink.open?.();
+    // Another transaction holds the lock on w5, so the sink's second statement waits and times out.
+    const holder = await createConnection(connection);
+    await holder.beginTransaction();
+    await holder.query(`INSERT INTO \`${table}\` (word, count) VALUES ('w5', 0)`);
+    const failure = await sink.writePartition(words, sinkContext()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await holder.rollback();
+    await holder.end();
+    expect(failure).toBeInstanceOf(SinkWriteError);
+    expect((failure as SinkWriteError).retryable).toBe(true);
+    expect((failure as SinkWriteError).message).toMatch(/ER_LOCK_WAIT_TIMEOUT/);
+    expect(await rowsOf(admin, table)).toEqual([]);
+    expect(await rowsOf(admin, markerTable)).toEqual([]);
+    // The connection itself was fine: it went back to the pool and is reused.
+    expect(provider.stats()).toMatchObject({ created: 1, closed: 0 });
+    await sink.writePartition(words, sinkContext({ attempt: 2 }));
+    expect((await rowsOf(admin, table)).map((r) => r.count)).toEqual(words.map(([, n]) => n));
+    expect(provider.stats().created).toBe(1);
+    await provider.close();
+  });
+
+  it('a value the column cannot hold is a SinkWriteError that is not retryable', async () => {
+    const table = freshName('narrow');
+    tables.push(table);
+    await admin.query(`CREATE TABLE \`${table}\` (k INT PRIMARY KEY, v VARCHAR(5) NOT NULL) ENGINE=InnoDB`);
+    const sink = mysqlSink({ connection, table, columns: ['k', 'v'], key: 'k', mode: 'upsert' });
+    try {
+      const failure = await sink.writePartition([[1, 'far too long']], sinkContext()).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(SinkWriteError);
+      expect((failure as SinkWriteError).retryable).toBe(false);
+      expect((failure as SinkWriteError).message).toMatch(/ER_DATA_TOO_LONG.*'v'/);
+    } finally {
+      await sink.close?.();
+    }
   });
 });
