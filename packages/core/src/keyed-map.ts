@@ -4,7 +4,8 @@
  * and the original array kept for iteration.
  */
 export class KeyedMap<K, V> {
-  private readonly primitives = new Map<unknown, V>();
+  /** @internal Primitive keys; hot loops use it directly after their own typeof check. */
+  readonly primitives = new Map<unknown, V>();
   private composites: Map<string, { key: K; value: V }> | undefined;
 
   get size(): number {

@@ -20,49 +20,38 @@ export function resolvePartitions(
 }
 
 /**
- * Hash-partitioned aggregation with a map-side combine: each input partition folds its records
- * into one combiner per key, then combiners are routed by the key's stable hash and merged.
- * Hashing happens once per distinct key per partition, not once per record.
+ * Routes combined entries to `numPartitions` partitions by the key's stable hash: hashing happens
+ * once per distinct key, not once per record.
  */
-export function aggregateByKey<R, K, C>(
-  scan: PartitionScan<R>,
-  keyOf: (record: R) => K,
-  create: (record: R) => C,
-  mergeRecord: (combiner: C, record: R) => C,
-  mergeCombiners: (a: C, b: C) => C,
+export function partitionCombined<K, C>(
+  combined: KeyedMap<K, C>,
   numPartitions: number,
 ): Array<Array<[K, C]>> {
-  const combined: Array<KeyedMap<K, C>> = [];
-  for (let p = 0; p < scan.numPartitions; p++) {
-    const map = new KeyedMap<K, C>();
-    scan.run(p, (record) => {
-      const key = keyOf(record);
-      const current = map.get(key);
-      map.set(key, current === undefined ? create(record) : mergeRecord(current, record));
-    });
-    if (map.size > 0) combined.push(map);
-  }
   const out: Array<Array<[K, C]>> = Array.from({ length: numPartitions }, () => []);
-  if (combined.length === 1) {
-    combined[0]!.forEach((c, k) => out[partitionOf(k, numPartitions)]!.push([k, c]));
-    return out;
-  }
-  const merged = Array.from({ length: numPartitions }, () => new KeyedMap<K, C>());
-  for (const map of combined) {
-    map.forEach((c, k) => {
-      const target = merged[partitionOf(k, numPartitions)]!;
-      const current = target.get(k);
-      target.set(k, current === undefined ? c : mergeCombiners(current, c));
-    });
-  }
-  for (let p = 0; p < numPartitions; p++) {
-    const list = out[p]!;
-    merged[p]!.forEach((c, k) => list.push([k, c]));
+  if (numPartitions === 1) {
+    const only = out[0]!;
+    combined.forEach((c, k) => only.push([k, c]));
+  } else {
+    combined.forEach((c, k) => out[partitionOf(k, numPartitions)]!.push([k, c]));
   }
   return out;
 }
 
-const first = <K>(pair: Pair<K, unknown>): K => pair[0];
+/**
+ * Hash-partitioned aggregation with a map-side combine. On one executor every input partition
+ * folds into one map (combining is associative, so this equals combining per partition and then
+ * merging, without the merge); `emitInto` builds the per-record fold for that map.
+ */
+export function aggregateScan<R, K, C>(
+  scan: PartitionScan<R>,
+  emitInto: (map: KeyedMap<K, C>) => (record: R) => void,
+  numPartitions: number,
+): Array<Array<[K, C]>> {
+  const map = new KeyedMap<K, C>();
+  const emit = emitInto(map);
+  for (let p = 0; p < scan.numPartitions; p++) scan.run(p, emit);
+  return partitionCombined(map, numPartitions);
+}
 
 export function combineByKey<K extends Key, V, C>(
   parent: DStream<Pair<K, V>>,
@@ -73,6 +62,9 @@ export function combineByKey<K extends Key, V, C>(
   kind: string,
 ): DStream<[K, C]> {
   const n = resolvePartitions(parent.graph, numPartitions, kind);
+  // mergeCombiners merges the combiners of different executors; on one executor a single map
+  // holds every combiner, so it is not needed here.
+  void mergeCombiners;
   return new DStream<[K, C]>(parent.graph, {
     kind,
     params: String(n),
@@ -80,12 +72,24 @@ export function combineByKey<K extends Key, V, C>(
     compute: async (time) => {
       const scan = await parent.scan(time);
       if (scan === undefined) return undefined;
-      const partitions = aggregateByKey(
+      const partitions = aggregateScan<Pair<K, V>, K, C>(
         scan,
-        first,
-        (pair) => createCombiner(pair[1]),
-        (c, pair) => mergeValue(c, pair[1]),
-        mergeCombiners,
+        (map) => {
+          const primitives = map.primitives as Map<K, C>;
+          return (pair) => {
+            const key = pair[0];
+            if (typeof key !== 'object' || key === null) {
+              const current = primitives.get(key);
+              primitives.set(
+                key,
+                current === undefined ? createCombiner(pair[1]) : mergeValue(current, pair[1]),
+              );
+            } else {
+              const current = map.get(key);
+              map.set(key, current === undefined ? createCombiner(pair[1]) : mergeValue(current, pair[1]));
+            }
+          };
+        },
         n,
       );
       return { time, partitions, ...derivedMeta(scan.meta, false) };
@@ -126,12 +130,18 @@ export function countByValue<T extends Key>(
     compute: async (time) => {
       const scan = await parent.scan(time);
       if (scan === undefined) return undefined;
-      const partitions = aggregateByKey(
+      const partitions = aggregateScan<T, T, number>(
         scan,
-        (r: T) => r,
-        () => 1,
-        (c) => c + 1,
-        (a, b) => a + b,
+        (map) => {
+          const primitives = map.primitives as Map<T, number>;
+          return (record) => {
+            if (typeof record !== 'object' || record === null) {
+              primitives.set(record, (primitives.get(record) ?? 0) + 1);
+            } else {
+              map.set(record, (map.get(record) ?? 0) + 1);
+            }
+          };
+        },
         n,
       );
       return { time, partitions, ...derivedMeta(scan.meta, false) };

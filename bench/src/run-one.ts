@@ -1,0 +1,36 @@
+import { emptyBatchCost, makeLines, mapFilterReduce, wordCount } from './core-bench.js';
+import { type Result, report } from './measure.js';
+
+/** Each benchmark runs in its own process so one benchmark's JIT feedback cannot slow another. */
+const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
+  wordcount: async (rounds) =>
+    report(
+      'wordcount over 1M lines (8 words each), one batch',
+      await wordCount(makeLines(1_000_000), rounds),
+    ),
+  'reduce-1k': async (rounds) =>
+    report(
+      'map → filter → reduceByKey over 1M records, 1k keys',
+      await mapFilterReduce(1_000, 1_000_000, rounds),
+    ),
+  'reduce-100k': async (rounds) =>
+    report(
+      'map → filter → reduceByKey over 1M records, 100k keys',
+      await mapFilterReduce(100_000, 1_000_000, rounds),
+    ),
+  'empty-batch': async () => {
+    const ms = await emptyBatchCost(2_000);
+    console.log(
+      `\n## empty batch\n  ${ms.toFixed(3)} ms per empty batch (two outputs, through the scheduler)`,
+    );
+  },
+};
+
+const name = process.argv[2] ?? '';
+const bench = benchmarks[name];
+if (bench === undefined) {
+  console.error(`unknown benchmark ${JSON.stringify(name)}; known: ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+await bench(Number(process.env.BENCH_ROUNDS ?? 5));
+export type { Result };
