@@ -30,7 +30,9 @@ describe('startHBase', () => {
     expect(existsSync(`/proc/${pid}`)).toBe(false);
   });
 
-  it('distributed mode: a killed region server drops out of ZooKeeper and rejoins on its port', async () => {
+  it('distributed mode: a killed region server drops out of ZooKeeper and rejoins on its port', {
+    timeout: 240_000,
+  }, async () => {
     const cluster = await startHBase({ mode: 'distributed', regionServers: 2 });
     const pids = cluster.regionServers.map((rs) => rs.pid);
     try {
