@@ -1,6 +1,6 @@
 import type { ClientProviderStats, OffsetStore, Sink, SinkBatchInfo, SinkContext } from '@dstream/core';
-import { ConfigError, SinkWriteError } from '@dstream/core';
-import { quoteTableName, splitTableName } from './identifiers.js';
+import { ConfigError } from '@dstream/core';
+import { quoteTableName } from './identifiers.js';
 import {
   type MysqlClientOptions,
   type MysqlConnection,
@@ -10,6 +10,8 @@ import {
 } from './mysql-connection.js';
 import { isBrokenConnection, toDStreamError } from './mysql-errors.js';
 import { createOffsetTableSql, offsetStoreOver, saveOffsetsStatement } from './mysql-offset-store.js';
+import { checkTable, createMarkerTableSql } from './mysql-tables.js';
+import { rowValues } from './row-values.js';
 import {
   type InsertPlan,
   type Statement,
@@ -157,12 +159,7 @@ export function mysqlSink<T>(options: MysqlSinkOptions<T>): MysqlSink<T> {
     ready ??= withConnection('checking its tables', async (c) => {
       await checkTable(c, options.table, transactional, name);
       if (transactional) {
-        await c.query(
-          `CREATE TABLE IF NOT EXISTS ${markerTable} (output_id VARCHAR(191) NOT NULL, ` +
-            'batch_time BIGINT NOT NULL, partition_id INT NOT NULL, row_count INT NOT NULL, ' +
-            'committed_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), ' +
-            'PRIMARY KEY (output_id, batch_time, partition_id)) ENGINE=InnoDB',
-        );
+        await c.query(createMarkerTableSql(markerTable));
         await c.query(createOffsetTableSql(offsetTable));
       }
     }).catch((error: unknown) => {
@@ -262,53 +259,4 @@ function positiveInteger(value: number, setting: string): number {
     throw new ConfigError(`${setting} must be a whole number >= 1, got ${String(value)}`);
   }
   return value;
-}
-
-/** A record's values in column order. */
-function rowValues<T>(
-  record: T,
-  columns: readonly string[],
-  rowOf: ((record: T) => Readonly<Record<string, SqlValue>>) | undefined,
-  name: string,
-): SqlValue[] {
-  const source: unknown = rowOf === undefined ? record : rowOf(record);
-  if (Array.isArray(source)) {
-    if (source.length !== columns.length) {
-      throw new SinkWriteError(
-        `${name}: a record has ${source.length} values for ${columns.length} columns (${columns.join(', ')})`,
-      );
-    }
-    return source as SqlValue[];
-  }
-  if (typeof source !== 'object' || source === null) {
-    throw new SinkWriteError(
-      `${name}: a record is ${typeof source}; expected an array or an object (or give rowOf)`,
-    );
-  }
-  const row = source as Record<string, SqlValue>;
-  return columns.map((c) => row[c]);
-}
-
-/**
- * Fails early, with the table's name, when the target table is missing or cannot take part in a
- * transaction (MyISAM and friends would keep half a partition after a rollback).
- */
-async function checkTable(c: MysqlConnection, tableName: string, transactional: boolean, name: string) {
-  const { schema, table } = splitTableName(tableName);
-  const [rows] = await c.execute(
-    'SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?',
-    [schema ?? null, table],
-  );
-  const found = (rows as Array<{ engine: string | null }>)[0];
-  if (found === undefined) {
-    throw new ConfigError(
-      `${name}: table ${JSON.stringify(tableName)} does not exist (create it with a unique key)`,
-    );
-  }
-  if (transactional && found.engine !== null && !['InnoDB', 'XtraDB'].includes(found.engine)) {
-    throw new ConfigError(
-      `${name}: table ${JSON.stringify(tableName)} uses the ${found.engine} engine, which has no transactions; ` +
-        "mode: 'transactional' needs InnoDB",
-    );
-  }
 }

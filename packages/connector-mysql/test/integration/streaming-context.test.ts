@@ -125,4 +125,53 @@ describe('mysqlSink in a StreamingContext (MariaDB)', () => {
       { id: 4, upper_v: 'D' },
     ]);
   });
+
+  it('mysqlSource → transactional sink stores each partition offset range in its own transaction', async () => {
+    const from = freshName('orders');
+    const to = freshName('order_copies');
+    const markerTable = freshName('markers');
+    const offsetTable = freshName('offsets');
+    tables.push(from, to, markerTable, offsetTable);
+    await admin.query(
+      `CREATE TABLE \`${from}\` (id INT AUTO_INCREMENT PRIMARY KEY, amount INT) ENGINE=InnoDB`,
+    );
+    await admin.query(`CREATE TABLE \`${to}\` (id INT PRIMARY KEY, amount INT) ENGINE=InnoDB`);
+    await admin.query(
+      `INSERT INTO \`${from}\` (amount) VALUES ${Array.from({ length: 9 }, (_, i) => `(${i * 10})`).join(', ')}`,
+    );
+    const test = createTestContext({ batchInterval: 1000, requireGuarantee: 'exactly-once' });
+    const sink = mysqlSink<{ id: number; amount: number }>({
+      connection,
+      table: to,
+      markerTable,
+      offsetTable,
+      columns: ['id', 'amount'],
+      key: 'id',
+      mode: 'transactional',
+      jobId: 'copy-orders',
+    });
+    test.ctx
+      .source(
+        mysqlSource<{ id: number; amount: number }>({
+          connection,
+          table: from,
+          column: 'id',
+          maxRowsPerBatch: 6,
+          numPartitions: 3,
+        }),
+      )
+      .filter((o) => o.amount >= 0)
+      .to(sink);
+    await test.advance(1);
+    // Batch 1 read ids 1..6 in 3 partitions: each partition committed its rows and its range together.
+    expect(await sink.offsetStore!.load('copy-orders', [from])).toEqual([
+      { topic: from, partition: 0, offset: 3 },
+      { topic: from, partition: 1, offset: 5 },
+      { topic: from, partition: 2, offset: 7 },
+    ]);
+    await test.advance(1);
+    await test.stop();
+    expect(await rowsOf(admin, to)).toHaveLength(9);
+    expect((await sink.offsetStore!.load('copy-orders', [from])).map((o) => o.offset)).toEqual([8, 9, 10]);
+  });
 });

@@ -1,0 +1,42 @@
+import { ConfigError } from '@dstream/core';
+import { splitTableName } from './identifiers.js';
+import type { MysqlConnection } from './mysql-connection.js';
+
+/** `CREATE TABLE IF NOT EXISTS` for the transactional sink's batch markers (one row per committed partition). */
+export function createMarkerTableSql(quotedTable: string): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${quotedTable} (output_id VARCHAR(191) NOT NULL, ` +
+    'batch_time BIGINT NOT NULL, partition_id INT NOT NULL, row_count INT NOT NULL, ' +
+    'committed_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), ' +
+    'PRIMARY KEY (output_id, batch_time, partition_id)) ENGINE=InnoDB'
+  );
+}
+
+/**
+ * Fails early, with the table's name, when the target table is missing or cannot take part in a
+ * transaction (MyISAM and friends would keep half a partition after a rollback).
+ */
+export async function checkTable(
+  c: MysqlConnection,
+  tableName: string,
+  transactional: boolean,
+  name: string,
+) {
+  const { schema, table } = splitTableName(tableName);
+  const [rows] = await c.execute(
+    'SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?',
+    [schema ?? null, table],
+  );
+  const found = (rows as Array<{ engine: string | null }>)[0];
+  if (found === undefined) {
+    throw new ConfigError(
+      `${name}: table ${JSON.stringify(tableName)} does not exist (create it with a unique key)`,
+    );
+  }
+  if (transactional && found.engine !== null && !['InnoDB', 'XtraDB'].includes(found.engine)) {
+    throw new ConfigError(
+      `${name}: table ${JSON.stringify(tableName)} uses the ${found.engine} engine, which has no transactions; ` +
+        "mode: 'transactional' needs InnoDB",
+    );
+  }
+}
