@@ -12,6 +12,7 @@ const shared = {
 export default defineConfig({
   ...shared,
   test: {
+    reporters: ['default', './vitest.summary-reporter.ts'],
     projects: [
       {
         ...shared,
