@@ -115,16 +115,19 @@ function checkSequence(
   if (header.producerId < 0) {
     return { errorCode: header.isTransactional ? ErrorCode.INVALID_RECORD : ErrorCode.NONE };
   }
-  const current = cluster.transactions.epochs.get(header.producerId);
-  if (current === undefined) return { errorCode: ErrorCode.UNKNOWN_PRODUCER_ID };
-  if (header.producerEpoch < current) return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH };
+  // Kafka checks the epoch against the partition's producer state; the coordinator's epoch is checked
+  // too, which also fences a zombie writing to a partition its successor has not touched yet.
+  const current = cluster.transactions.epochs.get(header.producerId) ?? -1;
+  const state = log.producers.get(header.producerId);
+  if (header.producerEpoch < Math.max(current, state?.epoch ?? -1)) {
+    return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH };
+  }
   if (
     header.isTransactional &&
     !cluster.transactions.hasPartition(header.producerId, log.topic, log.partition)
   ) {
     return { errorCode: ErrorCode.INVALID_TXN_STATE };
   }
-  const state = log.producers.get(header.producerId);
   const lastSequence = header.baseSequence + header.lastOffsetDelta;
   if (!state || header.producerEpoch > state.epoch || state.recent.length === 0) {
     return { errorCode: header.baseSequence === 0 ? ErrorCode.NONE : ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };

@@ -53,10 +53,14 @@ export class TransactionCoordinator {
       };
       this.transactions.set(transactionalId, txn);
     }
-    // A new incarnation fences the old one: its open transaction is aborted under the bumped epoch.
+    // A new incarnation fences the old one. Like Kafka, an open transaction is first aborted under a
+    // bumped epoch (its markers carry it), and the new producer then gets the epoch after that.
+    if (txn.state === 'Ongoing') {
+      txn.producerEpoch++;
+      this.complete(txn, false);
+    }
     txn.producerEpoch++;
     this.epochs.set(txn.producerId, txn.producerEpoch);
-    if (txn.state === 'Ongoing') this.complete(txn, false);
     txn.timeoutMs = timeoutMs;
     txn.state = 'Empty';
     return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };

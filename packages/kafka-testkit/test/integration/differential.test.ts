@@ -1,9 +1,12 @@
 import { useKafka } from '@dstream/test-servers/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaTestCluster } from '../../src/index.js';
+import { adminScenario } from '../scenarios/admin-scenario.js';
 import { consumerGroupScenario } from '../scenarios/consumer-group-scenario.js';
 import { groupProtocolScenario } from '../scenarios/group-protocol-scenario.js';
+import { idempotenceScenario } from '../scenarios/idempotence-scenario.js';
 import { produceConsumeScenario } from '../scenarios/produce-consume-scenario.js';
+import { transactionsScenario } from '../scenarios/transactions-scenario.js';
 
 /**
  * The differential suite: every scenario runs against real Apache Kafka (3.9.1 and 4.4.0 from
@@ -11,8 +14,11 @@ import { produceConsumeScenario } from '../scenarios/produce-consume-scenario.js
  */
 const scenarios: Record<string, (bootstrap: string[]) => Promise<unknown>> = {
   'group protocol (raw)': groupProtocolScenario,
+  'idempotent and transactional produce (raw)': idempotenceScenario,
   'kafkajs produce and consume': produceConsumeScenario,
   'kafkajs consumer group join / time out / leave': consumerGroupScenario,
+  'kafkajs transactions (sendOffsets, commit, abort, fencing, read_committed)': transactionsScenario,
+  'kafkajs admin and fetching a deleted offset': adminScenario,
 };
 
 let testkit: KafkaTestCluster;
