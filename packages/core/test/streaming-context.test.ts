@@ -137,7 +137,7 @@ describe('outputs', () => {
   it('foreachPartition retries a failed task and reports the attempt', async () => {
     const { ctx, advance } = createTestContext();
     const attempts: string[] = [];
-    ctx.queueStream([[1, 2, 3]], { partitionSize: 2 }).foreachPartition((records, c) => {
+    ctx.queueStream([[1, 2, 3]], { partitionSize: 2 }).foreachPartition((_records, c) => {
       attempts.push(`${c.partition}:${c.attempt}`);
       if (c.partition === 1 && c.attempt === 1) throw new Error('transient');
     });
