@@ -1,5 +1,5 @@
 import type { ClientProviderStats, OffsetStore, Sink, SinkBatchInfo, SinkContext } from '@dstream/core';
-import { ConfigError } from '@dstream/core';
+import { ConfigError, ConnectionError } from '@dstream/core';
 import { quoteTableName } from './identifiers.js';
 import {
   type MysqlClientOptions,
@@ -157,7 +157,7 @@ export function mysqlSink<T>(options: MysqlSinkOptions<T>): MysqlSink<T> {
 
   const ensureReady = (): Promise<void> => {
     ready ??= withConnection('checking its tables', async (c) => {
-      await checkTable(c, options.table, transactional, name);
+      await checkTable(c, options.table, key, transactional, name);
       if (transactional) {
         await c.query(createMarkerTableSql(markerTable));
         await c.query(createOffsetTableSql(offsetTable));
@@ -208,7 +208,15 @@ export function mysqlSink<T>(options: MysqlSinkOptions<T>): MysqlSink<T> {
         await c.commit();
         return true;
       } catch (error) {
-        if (!isBrokenConnection(error)) await c.rollback().catch(() => undefined);
+        if (isBrokenConnection(error)) throw error;
+        try {
+          await c.rollback();
+        } catch (rollbackError) {
+          // A connection that cannot roll back is in an unknown state: the pool must drop it.
+          throw new ConnectionError(`${name} ${where}: ROLLBACK failed after ${String(error)}`, {
+            cause: rollbackError,
+          });
+        }
         throw error;
       }
     });

@@ -13,12 +13,14 @@ export function createMarkerTableSql(quotedTable: string): string {
 }
 
 /**
- * Fails early, with the table's name, when the target table is missing or cannot take part in a
- * transaction (MyISAM and friends would keep half a partition after a rollback).
+ * Fails early, with the table's name, when the target table is missing, has no primary or unique
+ * key on exactly the `key` columns (ON DUPLICATE KEY would then append duplicates on a replay), or
+ * cannot take part in a transaction (MyISAM and friends would keep half a partition after a rollback).
  */
 export async function checkTable(
   c: MysqlConnection,
   tableName: string,
+  key: readonly string[],
   transactional: boolean,
   name: string,
 ) {
@@ -37,6 +39,27 @@ export async function checkTable(
     throw new ConfigError(
       `${name}: table ${JSON.stringify(tableName)} uses the ${found.engine} engine, which has no transactions; ` +
         "mode: 'transactional' needs InnoDB",
+    );
+  }
+  const [indexRows] = await c.execute(
+    'SELECT INDEX_NAME AS indexName, COLUMN_NAME AS columnName FROM information_schema.STATISTICS ' +
+      'WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? AND NON_UNIQUE = 0',
+    [schema ?? null, table],
+  );
+  const uniqueKeys = new Map<string, string[]>();
+  for (const row of indexRows as Array<{ indexName: string; columnName: string }>) {
+    const columns = uniqueKeys.get(row.indexName) ?? [];
+    columns.push(row.columnName.toLowerCase());
+    uniqueKeys.set(row.indexName, columns);
+  }
+  const wanted = key.map((k) => k.toLowerCase()).sort();
+  const matches = [...uniqueKeys.values()].some(
+    (columns) => columns.length === wanted.length && [...columns].sort().every((c, i) => c === wanted[i]),
+  );
+  if (!matches) {
+    throw new ConfigError(
+      `${name}: table ${JSON.stringify(tableName)} has no primary or unique key on (${key.join(', ')}); ` +
+        'without one, a replayed batch would insert its rows again',
     );
   }
 }

@@ -200,4 +200,33 @@ describe('mysqlSink upsert (MariaDB)', () => {
       await sink.close?.();
     }
   });
+
+  it('refuses a key that is not a primary or unique key of the table, and accepts a composite one', async () => {
+    const table = freshName('keys');
+    tables.push(table);
+    await admin.query(
+      `CREATE TABLE \`${table}\` (day INT, page VARCHAR(20), views INT, INDEX (views), PRIMARY KEY (day, page)) ENGINE=InnoDB`,
+    );
+    for (const key of [['page'], ['views'], ['day', 'page', 'views']]) {
+      const sink = mysqlSink({ connection, table, columns: ['day', 'page', 'views'], key, mode: 'upsert' });
+      await expect(sink.writePartition([[1, '/a', 1]], sinkContext())).rejects.toThrow(
+        new RegExp(`has no primary or unique key on \\(${key.join(', ')}\\)`),
+      );
+      await sink.close?.();
+    }
+    const sink = mysqlSink({
+      connection,
+      table,
+      columns: ['day', 'page', 'views'],
+      key: ['page', 'day'],
+      mode: 'upsert',
+    });
+    try {
+      await sink.writePartition([[1, '/a', 1]], sinkContext());
+      await sink.writePartition([[1, '/a', 5]], sinkContext({ batchTime: 2000 }));
+      expect(await rowsOf(admin, table)).toEqual([{ day: 1, page: '/a', views: 5 }]);
+    } finally {
+      await sink.close?.();
+    }
+  });
 });
