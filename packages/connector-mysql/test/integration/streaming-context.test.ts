@@ -1,3 +1,4 @@
+import { ConnectionError, TaskFailedError } from '@dstream/core';
 import { createTestContext } from '@dstream/core/testing';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,5 +174,28 @@ describe('mysqlSink in a StreamingContext (MariaDB)', () => {
     await test.stop();
     expect(await rowsOf(admin, to)).toHaveLength(9);
     expect((await sink.offsetStore!.load('copy-orders', [from])).map((o) => o.offset)).toEqual([8, 9, 10]);
+  });
+
+  it('an unreachable server stops the context with a ConnectionError that names the sink', async () => {
+    const test = createTestContext({ batchInterval: 1000, maxTaskAttempts: 2 });
+    test.ctx.queueStream([[['a', 1] as [string, number]]]).to(
+      mysqlSink<[string, number]>({
+        connection: { ...connection, port: 1 },
+        table: 'unreachable',
+        columns: ['k', 'v'],
+        key: 'k',
+        mode: 'upsert',
+      }),
+    );
+    await expect(test.advance(1)).rejects.toThrow();
+    const error = await test.ctx.awaitTermination().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // Core runs sink.open() before the partition tasks (a ConnectionError there ends the context
+    // directly); if open moves inside the task retries, the same error arrives as the cause.
+    const connectionError = error instanceof TaskFailedError ? error.cause : error;
+    expect(connectionError).toBeInstanceOf(ConnectionError);
+    expect(String(connectionError)).toMatch(/mysqlSink\(unreachable\).*ECONNREFUSED 127\.0\.0\.1:1/);
   });
 });
