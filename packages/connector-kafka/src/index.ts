@@ -37,3 +37,5 @@ export type {
 export { directStream } from './direct-stream.js';
 export type { SourceRegistry } from './direct-stream.js';
 export type { BadRecordPolicy } from './record-decoder.js';
+export { kafkaReceiver, receiverStream } from './receiver-stream.js';
+export type { ReceiverRegistry, ReceiverStreamOptions } from './receiver-stream.js';

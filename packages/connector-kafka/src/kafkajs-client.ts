@@ -118,6 +118,18 @@ export function kafkajsClient(
     }
   };
 
+  // Admin calls that meet a moving or loading group coordinator (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS).
+  const adminCall = async <R>(fn: (a: Admin) => Promise<R>): Promise<R> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(await getAdmin());
+      } catch (error) {
+        if (attempt >= fetchAttempts || !isRetriableKafkaError(error)) throw error;
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+      }
+    }
+  };
+
   const makeProducer = async (producerOptions: KafkaProducerOptions = {}): Promise<KafkaProducerClient> => {
     const transactional = producerOptions.transactionalId !== undefined;
     const producer: Producer = kafka.producer({
@@ -200,16 +212,14 @@ export function kafkajsClient(
         .sort((x, y) => x.partition - y.partition);
     },
     async topicOffsets(topic) {
-      const a = await getAdmin();
       // kafkajs' admin lists offsets read_committed: `high` is the last stable offset.
-      const offsets = await a.fetchTopicOffsets(topic);
+      const offsets = await adminCall((a) => a.fetchTopicOffsets(topic));
       return offsets
         .map((o) => ({ partition: o.partition, earliest: Number(o.low), latest: Number(o.high) }))
         .sort((x, y) => x.partition - y.partition);
     },
     async groupOffsets(groupId, topics) {
-      const a = await getAdmin();
-      const result = await a.fetchOffsets({ groupId, topics: [...topics] });
+      const result = await adminCall((a) => a.fetchOffsets({ groupId, topics: [...topics] }));
       const out: KafkaGroupOffset[] = [];
       for (const t of result) {
         for (const p of t.partitions) {

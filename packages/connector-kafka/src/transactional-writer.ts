@@ -28,6 +28,8 @@ export function createTransactionalWriter<T>(options: TransactionalWriterOptions
   const prefix = options.transactionalIdPrefix ?? options.groupId;
   const producers = new Map<string, ProducerEntry>();
   const committedUntil = new Map<string, number>();
+  // Without a source range (a shuffled batch) a replay can only be recognized within this process.
+  const committedBatches = new Set<string>();
 
   const transactionalId = (context: SinkContext): string => {
     const range = context.partitionOffsetRange;
@@ -59,6 +61,8 @@ export function createTransactionalWriter<T>(options: TransactionalWriterOptions
       const range = context.partitionOffsetRange;
       const id = transactionalId(context);
       if (range !== undefined && (committedUntil.get(id) ?? -1) >= range.untilOffset) return;
+      const batchKey = `${context.outputId}\u0000${context.batchTime}\u0000${context.partition}`;
+      if (range === undefined && committedBatches.has(batchKey)) return;
       const entry = producerFor(client, id);
       let producer: KafkaProducerClient;
       try {
@@ -99,6 +103,7 @@ export function createTransactionalWriter<T>(options: TransactionalWriterOptions
           step = 'commit';
           await tx.commit();
           if (range !== undefined) committedUntil.set(id, range.untilOffset);
+          else committedBatches.add(batchKey);
         } catch (error) {
           await tx.abort().catch(() => undefined);
           throw error;

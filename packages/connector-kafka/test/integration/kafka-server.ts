@@ -89,3 +89,61 @@ export async function readAll(
   await consumer.disconnect();
   return out;
 }
+
+/** Every committed record of a topic, read up to each partition's end (no expected count needed). */
+export async function readToEnd(
+  kafka: Kafka,
+  topic: string,
+): Promise<Array<{ partition: number; offset: number; key: string | null; value: string | null }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.map((e) => [e.partition, Number(e.high) - Number(e.low)]));
+  const out: Array<{ partition: number; offset: number; key: string | null; value: string | null }> = [];
+  if ([...remaining.values()].every((n) => n <= 0)) return out;
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        out.push({
+          partition: batch.partition,
+          offset: Number(m.offset),
+          key: m.key?.toString() ?? null,
+          value: m.value?.toString() ?? null,
+        });
+      }
+      remaining.set(batch.partition, Number(batch.highWatermark) - 1 - Number(batch.lastOffset()));
+      if ([...remaining.values()].every((n) => n <= 0)) done();
+    },
+  });
+  const timer = setTimeout(done, 15_000);
+  await finished;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  return out;
+}
+
+/**
+ * readToEnd until two reads agree: records of a just-committed transaction become visible to
+ * read_committed readers shortly after commit() returns (the markers are written asynchronously).
+ */
+export async function readStable(
+  kafka: Kafka,
+  topic: string,
+): Promise<Array<{ partition: number; offset: number; key: string | null; value: string | null }>> {
+  let previous = await readToEnd(kafka, topic);
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const current = await readToEnd(kafka, topic);
+    if (current.length === previous.length && current.length > 0) return current;
+    previous = current;
+  }
+  return previous;
+}
