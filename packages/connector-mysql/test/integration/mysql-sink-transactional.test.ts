@@ -87,6 +87,25 @@ describe('mysqlSink transactional (MariaDB)', () => {
     }
   });
 
+  it('two attempts at the same partition at the same time apply it once (the marker lock serializes them)', async () => {
+    const setup = await countsSetup();
+    const sink = countsSink(setup, 2);
+    try {
+      const records = Array.from({ length: 40 }, (_, i): [string, number, number] => [`w${i}`, i + 1, 1]);
+      // A zombie attempt and its retry, e.g. a task that timed out on one executor but still runs.
+      await Promise.all([
+        sink.writePartition(records, sinkContext({ attempt: 1 })),
+        sink.writePartition(records, sinkContext({ attempt: 2 })),
+      ]);
+      expect(sink.stats()).toMatchObject({ written: 1, skipped: 1 });
+      expect((await rowsOf(admin, setup.table, 'word, count')).reduce((n, r) => n + Number(r.count), 0)).toBe(
+        820,
+      );
+    } finally {
+      await sink.close?.();
+    }
+  });
+
   it('commits the partition offsets with its rows, and commitBatch records the batch ranges', async () => {
     const setup = await countsSetup();
     const sink = countsSink(setup);
