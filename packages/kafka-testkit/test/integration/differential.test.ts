@@ -5,6 +5,7 @@ import { adminScenario } from '../scenarios/admin-scenario.js';
 import { consumerGroupScenario } from '../scenarios/consumer-group-scenario.js';
 import { groupProtocolScenario } from '../scenarios/group-protocol-scenario.js';
 import { idempotenceScenario } from '../scenarios/idempotence-scenario.js';
+import { kcatScenario } from '../scenarios/kcat-scenario.js';
 import { produceConsumeScenario } from '../scenarios/produce-consume-scenario.js';
 import { transactionsScenario } from '../scenarios/transactions-scenario.js';
 
@@ -19,6 +20,7 @@ const scenarios: Record<string, (bootstrap: string[]) => Promise<unknown>> = {
   'kafkajs consumer group join / time out / leave': consumerGroupScenario,
   'kafkajs transactions (sendOffsets, commit, abort, fencing, read_committed)': transactionsScenario,
   'kafkajs admin and fetching a deleted offset': adminScenario,
+  'kcat (librdkafka): metadata, produce/consume, group, codecs, read_committed': kcatScenario,
 };
 
 let testkit: KafkaTestCluster;
