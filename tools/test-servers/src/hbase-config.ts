@@ -1,3 +1,8 @@
+import type { JarSet } from './jar-cache.js';
+
+export const HBASE_VERSION = '2.6.4';
+export const hbaseJarSet: JarSet = { pomDir: 'hbase', name: `hbase-${HBASE_VERSION}-hadoop3` };
+
 // Configuration for the HBase layouts verified in shared/real-servers/hbase.md ("Verified recipe").
 
 /** `bin/hbase`'s flags for JDK 11+ (HBase's shaded netty and Hadoop reach into JDK internals). */

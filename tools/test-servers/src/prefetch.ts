@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { ensureJars, jarSetDir } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
-import { hbaseJarSet } from './start-hbase.js';
+import { hbaseJarSet } from './hbase-config.js';
 import { KAFKA_VERSIONS, kafkaJarSet } from './start-kafka.js';
 
 requireJava();

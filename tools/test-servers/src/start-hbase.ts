@@ -2,15 +2,22 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HBASE_JDK17_FLAGS, HBASE_LOG4J2, hbaseSiteXml, zooCfg } from './hbase-config.js';
-import { ensureJars, type JarSet } from './jar-cache.js';
+import {
+  HBASE_JDK17_FLAGS,
+  HBASE_LOG4J2,
+  HBASE_VERSION,
+  hbaseJarSet,
+  hbaseSiteXml,
+  zooCfg,
+} from './hbase-config.js';
+import { type HBaseAdmin, openHBaseAdmin } from './hbase-admin.js';
+import { ensureJars } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
 import { JvmProcess, logTail } from './jvm-process.js';
 import { freePorts } from './ports.js';
 import { ZooKeeperProbe } from './zookeeper-probe.js';
 
-export const HBASE_VERSION = '2.6.4';
-export const hbaseJarSet: JarSet = { pomDir: 'hbase', name: `hbase-${HBASE_VERSION}-hadoop3` };
+export { HBASE_VERSION, hbaseJarSet } from './hbase-config.js';
 
 export interface HBaseRegionServer {
   index: number;
@@ -32,6 +39,8 @@ export interface HBaseCluster {
   killRegionServer(index: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped region server again on its port; resolves once it registered in ZooKeeper. */
   startRegionServer(index: number): Promise<void>;
+  /** An admin session (create/drop tables, list/move/split regions); closed by `stop()` at the latest. */
+  openAdmin(): Promise<HBaseAdmin>;
   /** Stops exactly the JVMs this cluster started and removes its temp dir. */
   stop(): Promise<void>;
 }
@@ -153,10 +162,12 @@ async function startOnce(
 
   let probe: ZooKeeperProbe | undefined;
   let stopped = false;
+  const admins = new Set<HBaseAdmin>();
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     probe?.close();
+    await Promise.all([...admins].map((admin) => admin.close()));
     // local mode ignores SIGTERM for ~24 s (its last region server retries the already stopped
     // in-process ZooKeeper), so it gets 3 s; the distributed JVMs stop in ~3 s by themselves
     const grace = distributed ? 10_000 : 3_000;
@@ -283,6 +294,12 @@ async function startOnce(
         [jvm, ...watched().filter((other) => other !== jvm && other.alive)],
         START_TIMEOUT_MS,
       );
+    },
+    async openAdmin() {
+      if (stopped) throw new Error('openAdmin: the cluster was stopped');
+      const admin = await openHBaseAdmin(zookeeper);
+      admins.add(admin);
+      return admin;
     },
     stop,
   };
