@@ -136,11 +136,12 @@ describe('server unreachable', () => {
     const id = await clientIdByName(connectionName);
     expect(id).toBeDefined();
     await admin.client('KILL', 'ID', id as string);
+    // Wait until the client itself has seen the close (what a long-idle executor client would be).
+    const client = await provider.acquire();
     const deadline = Date.now() + 5_000;
-    while ((await clientIdByName(connectionName)) !== undefined && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await new Promise((r) => setTimeout(r, 50));
+    while (client.status !== 'end' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    provider.release(client);
+    expect(client.status).toBe('end');
     await sink.writePartition([2], sinkContext({ batchTime: 2_000 }));
     expect(await admin.get(`${prefix}:n`)).toBe('3');
     expect(provider.stats().created).toBe(2);
