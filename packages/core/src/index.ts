@@ -44,7 +44,15 @@ export type { QueueStreamOptions } from './dstream/input-streams.js';
 export type { MapWithStateDStream, State, StateSpec } from './dstream/state-operations.js';
 export type { Pair } from './dstream/types.js';
 export { StreamingContext } from './streaming-context.js';
-export type { ContextState, Job, StreamingContextOptions } from './streaming-context.js';
+export type {
+  CheckpointOptions,
+  ContextState,
+  GetOrCreateOptions,
+  Job,
+  StreamingContextOptions,
+} from './streaming-context.js';
+export { localCheckpointStore } from './checkpoint/local-checkpoint-store.js';
+export type { CheckpointData } from './checkpoint/checkpoint-data.js';
 export { ManualClock, SystemClock } from './scheduler/clock.js';
 export type { Clock, ClockTimer } from './scheduler/clock.js';
 export { consoleLogger } from './listener.js';

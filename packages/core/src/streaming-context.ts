@@ -1,5 +1,17 @@
 import type { Time } from './batch.js';
+import {
+  type CheckpointData,
+  type EncodedCheckpoint,
+  captureCheckpoint,
+  checkCompatible,
+  encodeCapture,
+  recoverCheckpoint,
+  restoreCheckpoint,
+  writeCheckpoint,
+} from './checkpoint/checkpoint-data.js';
+import { localCheckpointStore } from './checkpoint/local-checkpoint-store.js';
 import { closeExecutorClients } from './client-providers.js';
+import type { CheckpointStore } from './contracts/checkpoint-store.js';
 import type { Receiver } from './contracts/receiver.js';
 import type { Source } from './contracts/source.js';
 import { DStreamGraph } from './dstream/dstream-graph.js';
@@ -43,6 +55,23 @@ export interface StreamingContextOptions {
   logger?: Logger;
   /** Where print() writes. Default: process.stdout. */
   out?: (text: string) => void;
+  /** Stop gracefully on SIGTERM and SIGINT (Spark's stopGracefullyOnShutdown). */
+  stopGracefullyOnShutdown?: boolean;
+}
+
+export interface CheckpointOptions {
+  /**
+   * How often to checkpoint (ms, a multiple of the batch interval). Default: every batch when the
+   * job has windows or state, else every 10 s (at least every batch).
+   */
+  interval?: number;
+  /** Checkpoints kept; older ones are deleted. Default 3. */
+  retain?: number;
+}
+
+export interface GetOrCreateOptions {
+  /** Start without the checkpoint's state when the job's graph no longer matches it (warned). */
+  discardIncompatibleCheckpoint?: boolean;
 }
 
 export type ContextState = 'initialized' | 'active' | 'stopped';
@@ -88,6 +117,12 @@ export class StreamingContext {
   private resolveTerminated!: () => void;
   private rejectTerminated!: (error: unknown) => void;
   private stopping: Promise<void> | undefined;
+  private checkpointStoreValue: CheckpointStore | undefined;
+  private checkpointOptions: CheckpointOptions = {};
+  private lastCheckpointTime: Time | undefined;
+  private checkpointWrites: Promise<void> = Promise.resolve();
+  private recovered: CheckpointData | undefined;
+  private signalHandler: (() => void) | undefined;
 
   constructor(options: StreamingContextOptions) {
     this.options = options;
@@ -134,6 +169,70 @@ export class StreamingContext {
       this.rejectTerminated = reject;
     });
     this.terminated.catch(() => undefined);
+  }
+
+  /**
+   * Spark's getOrCreate: builds the job with `create` (always: closures cannot be stored), and if
+   * the checkpoint holds a run of the same graph, restores its state and input positions, so that
+   * `start()` first re-runs the batches that were unfinished.
+   *
+   * ```ts
+   * const ctx = await StreamingContext.getOrCreate('/var/lib/job/checkpoint', () => {
+   *   const ctx = new StreamingContext({ batchInterval: 1000 });
+   *   buildGraph(ctx);
+   *   return ctx;
+   * });
+   * await ctx.start();
+   * ```
+   */
+  static async getOrCreate(
+    checkpoint: string | CheckpointStore,
+    create: () => StreamingContext,
+    options: GetOrCreateOptions = {},
+  ): Promise<StreamingContext> {
+    const ctx = create();
+    if (!(ctx instanceof StreamingContext))
+      throw new ConfigError('getOrCreate: the create function must return a StreamingContext');
+    if (ctx.checkpointStoreValue === undefined) ctx.checkpoint(checkpoint);
+    const data = await recoverCheckpoint(ctx.checkpointStoreValue!, ctx.logger);
+    if (data !== undefined) {
+      try {
+        checkCompatible(ctx.graph, data);
+        ctx.recovered = data;
+      } catch (error) {
+        if (!options.discardIncompatibleCheckpoint) throw error;
+        ctx.logger.warn('discarding an incompatible checkpoint: the job starts without its state', { error });
+      }
+    }
+    return ctx;
+  }
+
+  /** Where checkpoints go: a directory (atomic local files) or any CheckpointStore. */
+  checkpoint(target: string | CheckpointStore, options: CheckpointOptions = {}): void {
+    this.graph.assertMutable('a checkpoint directory');
+    if (
+      options.interval !== undefined &&
+      (!(options.interval > 0) || options.interval % this.batchInterval !== 0)
+    ) {
+      throw new ConfigError(
+        `checkpoint: interval ${options.interval} ms must be a positive multiple of the batch interval ${this.batchInterval} ms`,
+      );
+    }
+    if (options.retain !== undefined && !(Number.isInteger(options.retain) && options.retain >= 1)) {
+      throw new ConfigError(`checkpoint: retain must be a whole number >= 1, got ${options.retain}`);
+    }
+    this.checkpointStoreValue = typeof target === 'string' ? localCheckpointStore(target) : target;
+    this.checkpointOptions = options;
+  }
+
+  /** The checkpoint store, if checkpointing is on. */
+  get checkpointStore(): CheckpointStore | undefined {
+    return this.checkpointStoreValue;
+  }
+
+  /** True when this context was restored from a checkpoint by getOrCreate. */
+  get restoredFromCheckpoint(): boolean {
+    return this.recovered !== undefined;
   }
 
   /** A context with the graph that `job` builds. */
@@ -220,8 +319,13 @@ export class StreamingContext {
     if (this.options.requireGuarantee !== undefined)
       assertGuarantee(this.guarantees(), this.options.requireGuarantee);
     const now = this.clock.now();
-    const zeroTime = now - (now % this.batchInterval);
+    const recovered = this.recovered;
+    const zeroTime = recovered?.zeroTime ?? now - (now % this.batchInterval);
     this.graph.freeze(zeroTime);
+    if (recovered !== undefined) {
+      restoreCheckpoint(this.graph, recovered);
+      this.lastCheckpointTime = recovered.checkpointTime;
+    }
     this.contextState = 'active';
     try {
       for (const input of this.graph.inputs) await input.hooks.start();
@@ -229,8 +333,58 @@ export class StreamingContext {
       await this.fail(error);
       throw error;
     }
-    this.scheduler.start(zeroTime);
+    if (this.checkpointStoreValue !== undefined)
+      this.scheduler.afterGenerate = (time) => this.maybeCheckpoint(time);
+    if (this.options.stopGracefullyOnShutdown) {
+      this.signalHandler = () => void this.stop({ graceful: true });
+      process.once('SIGTERM', this.signalHandler);
+      process.once('SIGINT', this.signalHandler);
+    }
+    this.scheduler.start(
+      zeroTime,
+      recovered && { checkpointTime: recovered.checkpointTime, pendingTimes: recovered.pendingTimes },
+    );
     this.bus.post('onStreamingStarted', { time: now });
+  }
+
+  private checkpointInterval(): number {
+    if (this.checkpointOptions.interval !== undefined) return this.checkpointOptions.interval;
+    const stateful = this.graph.streams.some((s) => s.checkpointed);
+    return stateful ? this.batchInterval : Math.max(this.batchInterval, 10_000);
+  }
+
+  /** Called synchronously right after the batch at `time` was generated. */
+  private maybeCheckpoint(time: Time): void {
+    if (this.lastCheckpointTime !== undefined && time - this.lastCheckpointTime < this.checkpointInterval())
+      return;
+    this.lastCheckpointTime = time;
+    void this.writeCheckpoint(this.capture(time));
+  }
+
+  /** The graph's state now, encoded at once: call only between batch generations. */
+  private capture(time: Time): EncodedCheckpoint {
+    return encodeCapture(
+      time,
+      captureCheckpoint(this.graph, {
+        appName: this.appName,
+        checkpointTime: this.scheduler.lastCompletedTime ?? this.graph.zeroTime ?? 0,
+        pendingTimes: [...this.scheduler.unfinished].sort((a, b) => a - b),
+      }),
+    );
+  }
+
+  /** Writes checkpoints one after the other; a failed write is logged (the next one may succeed). */
+  private writeCheckpoint(data: EncodedCheckpoint): Promise<void> {
+    const store = this.checkpointStoreValue;
+    if (store === undefined) return Promise.resolve();
+    this.checkpointWrites = this.checkpointWrites.then(async () => {
+      try {
+        await writeCheckpoint(store, data, this.checkpointOptions.retain ?? 3);
+      } catch (error) {
+        this.logger.error(`failed to write the checkpoint for ${data.time} ms to ${store.name}`, { error });
+      }
+    });
+    return this.checkpointWrites;
   }
 
   /**
@@ -290,6 +444,16 @@ export class StreamingContext {
       this.scheduler.halt();
     }
     await this.scheduler.drain();
+    if (this.signalHandler !== undefined) {
+      process.off('SIGTERM', this.signalHandler);
+      process.off('SIGINT', this.signalHandler);
+    }
+    // A graceful stop leaves a checkpoint of everything processed; a failure keeps the last one.
+    if (graceful && error === undefined && this.checkpointStoreValue !== undefined) {
+      const at = Math.max(this.scheduler.lastCompletedTime ?? 0, this.lastCheckpointTime ?? 0);
+      await this.writeCheckpoint(await this.scheduler.betweenGenerations(() => this.capture(at)));
+    }
+    await this.checkpointWrites;
     const errors: unknown[] = [];
     for (const supervisor of this.supervisors) await supervisor.stop().catch((e: unknown) => errors.push(e));
     for (const input of this.graph.inputs) await input.hooks.stop().catch((e: unknown) => errors.push(e));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Time } from '../batch.js';
+import type { JsonValue } from '../contracts/source.js';
 import { StateError } from '../errors.js';
 import type { DStream } from './dstream.js';
 import type { InputDescription } from './types.js';
@@ -12,6 +13,10 @@ export interface InputStreamHooks {
   generate(time: Time): Promise<number>;
   batchCompleted(time: Time): Promise<void>;
   stop(): Promise<void>;
+  /** The input's position for a checkpoint (replayable inputs only). */
+  position?(): JsonValue | undefined;
+  /** Restores a position before start; pending batches are then generated again. */
+  restore?(position: JsonValue): void;
 }
 
 /** An output operation: the end of a chain that runs as a job each batch. */

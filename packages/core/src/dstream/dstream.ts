@@ -50,6 +50,10 @@ export class DStream<T> {
   readonly slideDuration: number;
   rememberDuration = 0;
   private readonly generated = new Map<Time, Promise<Batch<T> | undefined>>();
+  /** Batches once computed, readable synchronously (for checkpoints). */
+  private readonly resolved = new Map<Time, Batch<T>>();
+  /** Whether this stream's remembered batches go into checkpoints (windows and state need them). */
+  checkpointed = false;
   private readonly computeFn: ComputeFn<T> | undefined;
   private readonly narrow: { base: DStream<unknown>; step: Step<unknown, T> } | undefined;
   private cached = false;
@@ -88,12 +92,27 @@ export class DStream<T> {
     if (!this.isTimeValid(time)) return Promise.resolve(undefined);
     const computed = this.narrow !== undefined ? this.materialize(time) : this.computeFn!(time);
     this.generated.set(time, computed);
+    computed.then(
+      (batch) => {
+        if (batch !== undefined && this.generated.get(time) === computed) this.resolved.set(time, batch);
+      },
+      // A failed batch is forgotten, so that a retry of the batch computes it again.
+      () => {
+        if (this.generated.get(time) === computed) this.generated.delete(time);
+      },
+    );
     return computed;
   }
 
-  /** Stores an input stream's batch (inputs decide their batch at generation time). */
+  /** Stores a batch computed elsewhere (an input's batch, or one restored from a checkpoint). */
   putBatch(time: Time, batch: Batch<T>): void {
     this.generated.set(time, Promise.resolve(batch));
+    this.resolved.set(time, batch);
+  }
+
+  /** @internal The computed batches still remembered, oldest first (for checkpoints). */
+  rememberedBatches(upTo: Time): Batch<T>[] {
+    return [...this.resolved.values()].filter((b) => b.time <= upTo).sort((a, b) => a.time - b.time);
   }
 
   /**
@@ -156,6 +175,7 @@ export class DStream<T> {
   clearOldBatches(time: Time): void {
     const keepAfter = time - Math.max(this.rememberDuration, this.graph.batchInterval);
     for (const t of this.generated.keys()) if (t <= keepAfter) this.generated.delete(t);
+    for (const t of this.resolved.keys()) if (t <= keepAfter) this.resolved.delete(t);
   }
 
   // ---- narrow transformations (fused into one pass per partition) ------------------------------

@@ -120,6 +120,8 @@ export function sourceStream<T>(
     async stop() {
       await source.stop?.();
     },
+    position: () => source.position?.(),
+    restore: (position) => source.restore?.(position),
   });
   return stream;
 }

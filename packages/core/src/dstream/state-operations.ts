@@ -269,6 +269,7 @@ export function mapWithState<K extends Key, V, S, M>(
 /** Keeps exactly the states the stream still remembers, and registers them for checkpoints. */
 function trackStates<K, S>(stream: DStream<[K, S]>, states: Map<Time, StatePartitions<K, S>>): void {
   stream.setRememberDuration(stream.slideDuration);
+  stream.checkpointed = true;
   stateByStream.set(stream as DStream<unknown>, states as Map<Time, StatePartitions<unknown, unknown>>);
   const clear = stream.clearOldBatches.bind(stream);
   stream.clearOldBatches = (time: Time) => {

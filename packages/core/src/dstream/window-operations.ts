@@ -36,6 +36,7 @@ export function window<T>(parent: DStream<T>, windowDuration: number, slideDurat
   checkDuration('window', 'windowDuration', windowDuration, parent.slideDuration);
   checkDuration('window', 'slideDuration', slideDuration, parent.slideDuration);
   parent.setRememberDuration(windowDuration);
+  parent.checkpointed = true;
   return new DStream<T>(parent.graph, {
     kind: 'window',
     params: `${windowDuration},${slideDuration}`,
@@ -126,6 +127,7 @@ function reducedWindow<K extends Key, V>(
   checkDuration('reduceByKeyAndWindow', 'slideDuration', slideDuration, reduced.slideDuration);
   const n = resolvePartitions(reduced.graph, options.numPartitions, 'reduceByKeyAndWindow');
   reduced.setRememberDuration(windowDuration + slideDuration);
+  reduced.checkpointed = true;
   const filter = options.filter;
   const stream: DStream<[K, V]> = new DStream<[K, V]>(reduced.graph, {
     kind: 'reduceByKeyAndWindow',
@@ -170,5 +172,6 @@ function reducedWindow<K extends Key, V>(
     },
   });
   stream.setRememberDuration(slideDuration);
+  stream.checkpointed = true;
   return stream;
 }

@@ -18,6 +18,13 @@ export class JobScheduler {
   private readonly completedWaiters = new Set<() => void>();
   lastCompletedTime: Time | undefined;
   pendingBatches = 0;
+  /** Batches generated and not yet completed (what a checkpoint must re-run after a restart). */
+  readonly unfinished = new Set<Time>();
+  /**
+   * Called right after a batch is generated, between generations, where every input's position
+   * and the set of unfinished batches agree: the context checkpoints from here, as Spark does.
+   */
+  afterGenerate: ((time: Time) => void) | undefined;
 
   constructor(
     private readonly graph: DStreamGraph,
@@ -29,8 +36,31 @@ export class JobScheduler {
     this.timer = new RecurringTimer(clock, graph.batchInterval, (time) => this.post(time));
   }
 
-  start(zeroTime: Time): void {
-    this.timer.start(zeroTime + this.graph.batchInterval);
+  /**
+   * Starts the timer at the first batch after `zeroTime`; after a restart, first re-runs the
+   * batches the checkpoint left unfinished and resumes at the first batch time after now.
+   */
+  start(zeroTime: Time, recovery?: { checkpointTime: Time; pendingTimes: Time[] }): void {
+    if (recovery === undefined) {
+      this.timer.start(zeroTime + this.graph.batchInterval);
+      return;
+    }
+    this.lastCompletedTime = recovery.checkpointTime;
+    for (const time of [...recovery.pendingTimes].sort((a, b) => a - b)) void this.post(time);
+    const interval = this.graph.batchInterval;
+    const now = this.clock.now();
+    const last = Math.max(recovery.checkpointTime, ...recovery.pendingTimes, now - (now % interval));
+    this.timer.start(last + interval);
+  }
+
+  /** Runs `fn` between two batch generations, when every input's position is consistent. */
+  betweenGenerations<R>(fn: () => R): Promise<R> {
+    const result = this.generating.then(fn);
+    this.generating = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   /** Generates (and then runs) the batch at `time`, after every batch already posted. */
@@ -73,6 +103,8 @@ export class JobScheduler {
       return;
     }
     this.lastGenerated = time;
+    this.unfinished.add(time);
+    this.afterGenerate?.(time);
     const info: BatchInfo = {
       batchTime: time,
       numRecords,
@@ -148,8 +180,9 @@ export class JobScheduler {
       this.onFatal(error);
       return;
     }
-    this.graph.clearMetadata(time);
     this.lastCompletedTime = time;
+    this.unfinished.delete(time);
+    this.graph.clearMetadata(time);
     this.bus.post('onBatchCompleted', completed);
     for (const waiter of this.completedWaiters) waiter();
   }

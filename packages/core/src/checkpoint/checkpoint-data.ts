@@ -1,0 +1,174 @@
+import type { Batch, Time } from '../batch.js';
+import type { CheckpointStore } from '../contracts/checkpoint-store.js';
+import type { JsonValue } from '../contracts/source.js';
+import type { DStreamGraph } from '../dstream/dstream-graph.js';
+import { type StateEntry, stateByStream } from '../dstream/state-operations.js';
+import { CheckpointError } from '../errors.js';
+import { KeyedMap } from '../keyed-map.js';
+import type { Logger } from '../listener.js';
+import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
+
+type StateSnapshot = Array<[Time, Array<Array<[unknown, StateEntry<unknown>]>>]>;
+
+/** What a checkpoint holds (Spark's Checkpoint + DStreamCheckpointData). */
+export interface CheckpointData {
+  readonly formatVersion: number;
+  readonly appName: string;
+  readonly fingerprint: string;
+  /** The graph, one line per stream, to say what changed when a job no longer matches. */
+  readonly graph: string[];
+  readonly batchInterval: number;
+  readonly zeroTime: Time;
+  /** The last batch whose outputs all completed. */
+  readonly checkpointTime: Time;
+  /** Batches generated but not completed: re-run after a restart, with the same inputs. */
+  readonly pendingTimes: Time[];
+  /** Each input's position, by input index. */
+  readonly inputs: Array<{ name: string; position: JsonValue | undefined }>;
+  /** Remembered batches and state of windowed and stateful streams, by stream id. */
+  readonly streams: Array<{ id: number; batches: Array<Batch<unknown>>; states?: StateSnapshot }>;
+  /** Written by the write-ahead log, when it is on. */
+  readonly receivedBlocks?: unknown;
+}
+
+/** Captures the graph's state at `checkpointTime` synchronously, so inputs and state agree. */
+export function captureCheckpoint(
+  graph: DStreamGraph,
+  meta: { appName: string; checkpointTime: Time; pendingTimes: Time[]; receivedBlocks?: unknown },
+): CheckpointData {
+  const streams: CheckpointData['streams'] = [];
+  for (const stream of graph.streams) {
+    if (!stream.checkpointed) continue;
+    const states = stateByStream.get(stream);
+    const entry: CheckpointData['streams'][number] = {
+      id: stream.id,
+      batches: stream.rememberedBatches(meta.checkpointTime),
+    };
+    if (states !== undefined) {
+      const snapshot: StateSnapshot = [];
+      for (const [time, partitions] of states) {
+        if (time > meta.checkpointTime) continue;
+        snapshot.push([time, partitions.map((p) => [...p.entries()])]);
+      }
+      entry.states = snapshot;
+    }
+    streams.push(entry);
+  }
+  return {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    appName: meta.appName,
+    fingerprint: graph.fingerprint(),
+    graph: graph.describe(),
+    batchInterval: graph.batchInterval,
+    zeroTime: graph.zeroTime ?? 0,
+    checkpointTime: meta.checkpointTime,
+    pendingTimes: meta.pendingTimes,
+    inputs: graph.inputs.map((i) => ({ name: i.hooks.description.name, position: i.hooks.position?.() })),
+    streams,
+    ...(meta.receivedBlocks === undefined ? {} : { receivedBlocks: meta.receivedBlocks }),
+  };
+}
+
+/** Names the first difference between the checkpointed graph and this job's graph. */
+export function describeGraphChange(before: string[], after: string[]): string {
+  for (let i = 0; i < Math.max(before.length, after.length); i++) {
+    if (before[i] !== after[i]) {
+      if (before[i] === undefined) return `the job adds "${after[i]}"`;
+      if (after[i] === undefined) return `the job no longer has "${before[i]}"`;
+      return `"${before[i]}" became "${after[i]}"`;
+    }
+  }
+  return 'the graph fingerprints differ';
+}
+
+/** Throws unless `data` was written by this job's graph at this batch interval. */
+export function checkCompatible(graph: DStreamGraph, data: CheckpointData): void {
+  if (data.batchInterval !== graph.batchInterval) {
+    throw new CheckpointError(
+      `the checkpoint was written with batchInterval ${data.batchInterval} ms, the job now has ${graph.batchInterval} ms`,
+    );
+  }
+  const fingerprint = graph.fingerprint();
+  if (data.fingerprint !== fingerprint) {
+    throw new CheckpointError(
+      `the job's graph no longer matches its checkpoint: ${describeGraphChange(data.graph, graph.describe())}. ` +
+        'Restore the old job, use a new checkpoint directory, or pass { discardIncompatibleCheckpoint: true } to start without its state',
+    );
+  }
+}
+
+/** Puts checkpointed batches, state and input positions back into a freshly built graph. */
+export function restoreCheckpoint(graph: DStreamGraph, data: CheckpointData): void {
+  const byId = new Map(graph.streams.map((s) => [s.id, s]));
+  for (const saved of data.streams) {
+    const stream = byId.get(saved.id);
+    if (stream === undefined) continue;
+    for (const batch of saved.batches) stream.putBatch(batch.time, batch);
+    const states = stateByStream.get(stream);
+    if (states !== undefined && saved.states !== undefined) {
+      for (const [time, partitions] of saved.states) {
+        states.set(
+          time,
+          partitions.map((entries) => {
+            const map = new KeyedMap<unknown, StateEntry<unknown>>();
+            for (const [k, v] of entries) map.set(k, v);
+            return map;
+          }),
+        );
+      }
+    }
+  }
+  data.inputs.forEach((saved, i) => {
+    const input = graph.inputs[i];
+    if (input !== undefined && saved.position !== undefined) input.hooks.restore?.(saved.position);
+  });
+}
+
+/** A checkpoint encoded at capture time: later changes to sources or state cannot leak into it. */
+export interface EncodedCheckpoint {
+  /** The batch time at which it was taken (its file name). */
+  readonly time: Time;
+  readonly bytes: Uint8Array;
+}
+
+export function encodeCapture(time: Time, data: CheckpointData): EncodedCheckpoint {
+  return { time, bytes: encodeCheckpoint(data) };
+}
+
+/** Writes a checkpoint and deletes all but the newest `retain`. */
+export async function writeCheckpoint(
+  store: CheckpointStore,
+  checkpoint: EncodedCheckpoint,
+  retain: number,
+): Promise<void> {
+  await store.write(checkpoint.time, checkpoint.bytes);
+  const times = await store.list();
+  for (const t of times.slice(0, Math.max(0, times.length - retain))) await store.delete(t);
+}
+
+/**
+ * The newest readable checkpoint, falling back to older ones (with a warning) when the newest is
+ * corrupt or truncated; undefined when there is none.
+ */
+export async function recoverCheckpoint(
+  store: CheckpointStore,
+  logger: Logger,
+): Promise<CheckpointData | undefined> {
+  const times = (await store.list()).reverse();
+  for (const time of times) {
+    try {
+      const data = decodeCheckpoint(
+        await store.read(time),
+        `checkpoint ${time} in ${store.name}`,
+      ) as CheckpointData;
+      return data;
+    } catch (error) {
+      logger.warn(`checkpoint ${time} in ${store.name} is unreadable; falling back to the previous one`, {
+        error,
+      });
+    }
+  }
+  if (times.length > 0)
+    throw new CheckpointError(`no readable checkpoint in ${store.name} (${times.length} corrupt)`);
+  return undefined;
+}
