@@ -25,6 +25,6 @@ export { mapRedisError } from './redis-errors.js';
 export { offsetField, offsetsKey, redisOffsetStore } from './redis-offset-store.js';
 export type { RedisOffsetStoreOptions } from './redis-offset-store.js';
 export { markerKey, redisSink } from './redis-sink.js';
-export type { RedisSinkMode, RedisSinkOptions } from './redis-sink.js';
+export type { RedisSink, RedisSinkMode, RedisSinkOptions, RedisSinkStats } from './redis-sink.js';
 export { redisStreamReceiver } from './redis-stream-receiver.js';
 export type { RedisStreamReceiverOptions, StreamEntry } from './redis-stream-receiver.js';

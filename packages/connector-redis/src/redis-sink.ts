@@ -48,6 +48,23 @@ export interface RedisSinkOptions<T> {
   readonly maxBytesPerScript?: number;
 }
 
+/** Counts since the sink was made, in this executor: for tests and metrics. */
+export interface RedisSinkStats {
+  /** Partition writes that completed. */
+  readonly partitions: number;
+  /** Commands sent to Redis (replayed chunks that were skipped not included). */
+  readonly commands: number;
+  /** Exactly-once: script calls that applied a chunk. */
+  readonly chunksApplied: number;
+  /** Exactly-once: script calls that found their marker and skipped a replayed chunk. */
+  readonly chunksSkipped: number;
+}
+
+/** A Sink with counts. */
+export interface RedisSink<T> extends Sink<T> {
+  stats(): RedisSinkStats;
+}
+
 /** The sink's own keys: one marker hash per output and batch time, one offsets hash per job. */
 export function markerKey(keyPrefix: string, outputId: string, batchTime: number): string {
   return `${keyPrefix}:batch:${outputId}:${batchTime}`;
@@ -65,7 +82,7 @@ export function markerKey(keyPrefix: string, outputId: string, batchTime: number
  * counts.to(views);
  * ```
  */
-export function redisSink<T>(options: RedisSinkOptions<T>): Sink<T> {
+export function redisSink<T>(options: RedisSinkOptions<T>): RedisSink<T> {
   if (typeof options.commands !== 'function') {
     throw new ConfigError('redisSink: commands must be a function (record) => command | command[]');
   }
@@ -106,7 +123,8 @@ export function redisSink<T>(options: RedisSinkOptions<T>): Sink<T> {
     }
   };
 
-  const sink: Sink<T> = {
+  const counts = { partitions: 0, commands: 0, chunksApplied: 0, chunksSkipped: 0 };
+  const sink: RedisSink<T> = {
     name: `redis ${mode} sink (${where})`,
     guarantee: mode === 'exactly-once' ? 'transactional' : idempotent ? 'idempotent' : 'at-least-once',
     mechanism:
@@ -123,16 +141,20 @@ export function redisSink<T>(options: RedisSinkOptions<T>): Sink<T> {
       try {
         if (mode === 'pipelined') {
           const chunks = commandChunks(records, options.commands, pipelineSize, maxBytesPerScript);
-          await writePipelined(client, chunks, idempotent, doing);
+          counts.commands += await writePipelined(client, chunks, idempotent, doing);
         } else {
           const chunks = commandChunks(records, options.commands, maxCommandsPerScript, maxBytesPerScript);
-          await writeExactlyOnce(client, chunks, context, {
+          const outcome = await writeExactlyOnce(client, chunks, context, {
             markerKey: markerKey(keyPrefix, context.outputId, context.batchTime),
             offsetsKey: `${keyPrefix}:offsets:${options.jobId ?? context.outputId}`,
             markerTtlSeconds,
             doing,
           });
+          counts.commands += outcome.commands;
+          counts.chunksApplied += outcome.applied;
+          counts.chunksSkipped += outcome.skipped;
         }
+        counts.partitions++;
         provider.release(client);
       } catch (error) {
         const mapped = mapRedisError(error, 'sink', doing, where);
@@ -146,6 +168,8 @@ export function redisSink<T>(options: RedisSinkOptions<T>): Sink<T> {
     async close() {
       if (ownsProvider) await provider.close();
     },
+
+    stats: () => ({ ...counts }),
   };
   if (offsetStore !== undefined) {
     // The driver calls this once every partition is written: the batch's full offsets, so that

@@ -5,6 +5,13 @@ import type { RedisClient } from './redis-client.js';
 import type { RedisValue } from './redis-command.js';
 import { offsetField } from './redis-offset-store.js';
 
+/** What one partition write did: script calls that applied a chunk, and those skipped as replays. */
+export interface ExactlyOnceOutcome {
+  applied: number;
+  skipped: number;
+  commands: number;
+}
+
 export interface ExactlyOnceTarget {
   readonly markerKey: string;
   readonly offsetsKey: string;
@@ -27,14 +34,15 @@ export async function writeExactlyOnce(
   chunks: Iterable<CommandChunk>,
   context: SinkContext,
   target: ExactlyOnceTarget,
-): Promise<void> {
+): Promise<ExactlyOnceOutcome> {
+  const outcome: ExactlyOnceOutcome = { applied: 0, skipped: 0, commands: 0 };
   const range = context.partitionOffsetRange;
   const problems: string[] = [];
   let rejectedCount = 0;
   for (const chunk of chunks) {
     const single = chunk.index === 0 && chunk.last;
     // Nothing to write and no offset to record: no marker either.
-    if (single && chunk.commands.length === 0 && range === undefined) return;
+    if (single && chunk.commands.length === 0 && range === undefined) return outcome;
     const keys: string[] = [target.markerKey, target.offsetsKey];
     const withOffset = chunk.last && range !== undefined;
     const args: RedisValue[] = [
@@ -50,6 +58,12 @@ export async function writeExactlyOnce(
       for (const arg of command.args) args.push(arg);
     }
     const result = await runApplyScript(client, keys, args);
+    if (result.kind === 'applied') {
+      outcome.applied++;
+      outcome.commands += chunk.commands.length;
+    } else if (result.kind === 'skipped') {
+      outcome.skipped++;
+    }
     if (result.kind === 'mismatch') {
       problems.push(
         `chunk ${chunk.index} was applied earlier with different content (marker ${result.stored}); ` +
@@ -76,4 +90,5 @@ export async function writeExactlyOnce(
       { retryable: false },
     );
   }
+  return outcome;
 }

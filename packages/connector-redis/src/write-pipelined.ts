@@ -42,7 +42,7 @@ export async function writePipelined(
   chunks: Iterable<CommandChunk>,
   idempotent: boolean,
   doing: string,
-): Promise<void> {
+): Promise<number> {
   const rejected: Rejection[] = [];
   let inFlight: Promise<Rejection[]> | undefined;
   let sent = 0;
@@ -73,4 +73,5 @@ export async function writePipelined(
       { retryable: false },
     );
   }
+  return sent;
 }

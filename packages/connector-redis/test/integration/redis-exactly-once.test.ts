@@ -1,7 +1,7 @@
 import { DStreamError, type Sink } from '@dstream/core';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { applyScriptSha, markerKey, redisOffsetStore, redisSink } from '../../src/index.js';
+import { type RedisSink, applyScriptSha, markerKey, redisOffsetStore, redisSink } from '../../src/index.js';
 import { adminClient, deletePrefix, freshPrefix, redisUrl, sinkContext } from './redis-test-env.js';
 
 let admin: Redis;
@@ -23,7 +23,7 @@ type PageView = [page: string, views: number];
 
 function countsSink(
   options: { maxCommandsPerScript?: number; markerTtlSeconds?: number } = {},
-): Sink<PageView> {
+): RedisSink<PageView> {
   const sink = redisSink<PageView>({
     mode: 'exactly-once',
     connection: redisUrl,
@@ -66,6 +66,7 @@ describe('redisSink exactly-once', () => {
     await sink.writePartition(records, { ...context, attempt: 2 });
     await sink.writePartition(records, { ...context, attempt: 3, executorId: 2 });
     expect(await totals(['home', 'about'])).toEqual({ home: [5, 5, 5], about: [1, 1, 1] });
+    expect(sink.stats()).toEqual({ partitions: 3, commands: 9, chunksApplied: 1, chunksSkipped: 2 });
     // The next batch, and another partition of the same batch, are applied.
     await sink.writePartition(records, { ...context, batchTime: 6_000 });
     await sink.writePartition([['about', 10]], { ...context, partition: 0 });
@@ -127,6 +128,7 @@ describe('redisSink exactly-once', () => {
     const context = sinkContext({ outputId: 'counts', batchTime: 9_000 });
     await sink.writePartition(records, context);
     await sink.writePartition(records, { ...context, attempt: 2 });
+    expect(sink.stats()).toMatchObject({ chunksApplied: 30, chunksSkipped: 30, commands: 3_000 });
     const expected: Record<string, [number, number, number]> = {};
     for (const [page, n] of records) {
       const t = expected[page] ?? [0, 0, 0];

@@ -54,6 +54,20 @@ function killingProvider(killAt: number): { provider: ClientProvider<RedisClient
   return { provider, killed };
 }
 
+/** Waits until the group has delivered `count` entries and none is pending (stored and acknowledged). */
+async function waitForAcknowledged(stream: string, count: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const groups = (await admin.xinfo('GROUPS', stream)) as unknown[][];
+    const info = groups[0] as unknown[];
+    const read = Number(info[info.indexOf('entries-read') + 1]);
+    const pending = Number(info[info.indexOf('pending') + 1]);
+    if (read === count && pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`receiver stored ${read} of ${count} (pending ${pending})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function wordCountJob(sinkOptions: { provider?: ClientProvider<RedisClient> } = {}) {
   const test = createTestContext({ batchInterval: 1000, defaultParallelism: 2 });
   const sink = redisSink<[string, number]>({
@@ -127,20 +141,54 @@ describe('redisSink and redisStreamReceiver in a StreamingContext', () => {
     expect(test.ctx.guarantees()[0]?.reasons[0]).toContain('redis streams');
     await test.ctx.start();
     for (let i = 0; i < 30; i++) await admin.xadd(stream, '*', 'page', `p${i % 3}`);
-    const deadline = Date.now() + 10_000;
-    // Delivered to our consumer and acknowledged: the receiver stored every entry.
-    for (;;) {
-      const groups = (await admin.xinfo('GROUPS', stream)) as unknown[][];
-      const info = groups[0] as unknown[];
-      const read = Number(info[info.indexOf('entries-read') + 1]);
-      const pending = Number(info[info.indexOf('pending') + 1]);
-      if (read === 30 && pending === 0) break;
-      if (Date.now() > deadline) throw new Error(`receiver stored ${read} of 30 (pending ${pending})`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitForAcknowledged(stream, 30);
     await test.advance(1);
     await test.stop();
     await sink.close?.();
     expect(await admin.hgetall(`${prefix}:views`)).toEqual({ p0: '10', p1: '10', p2: '10' });
+  });
+
+  it('the receiver survives CLIENT KILL of its connection: core restarts it and nothing is lost', async () => {
+    prefix = freshPrefix('ctx-streams-kill');
+    const stream = `${prefix}:clicks`;
+    await admin.xgroup('CREATE', stream, 'counter', '$', 'MKSTREAM');
+    const test = createTestContext({ batchInterval: 1000, receiverRestartDelay: 50 });
+    const sink = redisSink<[string, number]>({
+      mode: 'exactly-once',
+      connection: redisUrl,
+      keyPrefix: prefix,
+      commands: ([page, n]) => ({ op: 'hincrby', key: `${prefix}:views`, field: page, increment: n }),
+    });
+    test.ctx
+      .receiverStream(
+        redisStreamReceiver<string>({
+          streams: stream,
+          group: 'counter',
+          consumer: `job-${prefix}`,
+          connection: redisUrl,
+          blockMs: 5_000,
+          decode: (e) => e.fields.page ?? '?',
+        }),
+      )
+      .map((page): [string, number] => [page, 1])
+      .reduceByKey((a, b) => a + b)
+      .to(sink);
+    await test.ctx.start();
+    for (let i = 0; i < 10; i++) await admin.xadd(stream, '*', 'page', 'a');
+    await waitForAcknowledged(stream, 10);
+    // Kill the receiver's connection while it blocks in XREADGROUP.
+    const list = (await admin.client('LIST')) as string;
+    const id = list
+      .split('\n')
+      .find((l) => l.includes(` name=dstream-receiver-job-${prefix} `))
+      ?.match(/^id=(\d+)/)?.[1];
+    expect(id).toBeDefined();
+    await admin.client('KILL', 'ID', id as string);
+    for (let i = 0; i < 10; i++) await admin.xadd(stream, '*', 'page', 'b');
+    await waitForAcknowledged(stream, 20);
+    await test.advance(1);
+    await test.stop();
+    await sink.close?.();
+    expect(await admin.hgetall(`${prefix}:views`)).toEqual({ a: '10', b: '10' });
   });
 });
