@@ -8,10 +8,20 @@ import {
   perExecutor,
 } from '@dstream/core';
 import { type Bytes, parseTableName, toBuffer } from './bytes.js';
-import { type CheckAndMutate, createHBaseClient, type HBaseClient } from './hbase-client.js';
+import { type CheckAndMutate, createHBaseClient } from './hbase-client.js';
 import type { HBaseClientOptions } from './hbase-client-options.js';
 import { type Mutation, mutationSize } from './mutations.js';
 import { aggregateIncrements, markerQualifier, markerValue } from './sink-increments.js';
+
+/**
+ * What the sink needs from a client: the native HBaseClient has it, and so does the
+ * hbase-rpc-client adapter (without `checkAndMutateMany` increments, so idempotent mode only).
+ */
+export interface HBaseSinkClient {
+  mutateMany(table: string, mutations: readonly Mutation[]): Promise<void>;
+  checkAndMutateMany(table: string, checks: readonly CheckAndMutate[]): Promise<boolean[]>;
+  close(): Promise<void>;
+}
 
 /** When buffered mutations are sent to HBase (always at the end of a partition as well). */
 export interface HBaseFlushOptions {
@@ -29,7 +39,7 @@ export interface HBaseSinkBaseOptions<T> {
   /** The row key of a record. */
   readonly rowOf: (record: T) => Bytes;
   /** Where the HBase client comes from. Default: one client per executor, made from `connection`. */
-  readonly provider?: ClientProvider<HBaseClient>;
+  readonly provider?: ClientProvider<HBaseSinkClient>;
   /** Client options for the default per-executor provider. */
   readonly connection?: HBaseClientOptions;
   readonly flush?: HBaseFlushOptions;
@@ -138,7 +148,7 @@ export function hbaseSink<T>(options: HBaseSinkOptions<T>): HBaseSink<T> {
   };
 
   const writeIdempotent = async (
-    client: HBaseClient,
+    client: HBaseSinkClient,
     records: readonly T[],
     context: SinkContext,
   ): Promise<void> => {
@@ -173,7 +183,7 @@ export function hbaseSink<T>(options: HBaseSinkOptions<T>): HBaseSink<T> {
   };
 
   const writeExactlyOnce = async (
-    client: HBaseClient,
+    client: HBaseSinkClient,
     records: readonly T[],
     context: SinkContext,
   ): Promise<void> => {
@@ -227,7 +237,7 @@ export function hbaseSink<T>(options: HBaseSinkOptions<T>): HBaseSink<T> {
     async writePartition(records, context) {
       writing++;
       clearTimeout(idleTimer);
-      let client: HBaseClient | undefined;
+      let client: HBaseSinkClient | undefined;
       try {
         client = await provider.acquire();
         if (mode === 'idempotent') await writeIdempotent(client, records, context);

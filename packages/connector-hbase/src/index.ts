@@ -34,3 +34,10 @@ export type {
   IdempotentHBaseSinkOptions,
   PutCellValue,
 } from './hbase-sink.js';
+export type { HBaseSinkClient } from './hbase-sink.js';
+export { hbaseRpcClientAdapter } from './hbase-rpc-client-adapter.js';
+export type {
+  HBaseRpcClientAdapter,
+  HBaseRpcClientLike,
+  HBaseRpcClientModule,
+} from './hbase-rpc-client-adapter.js';
