@@ -236,6 +236,8 @@ export function mysqlSink<T>(options: MysqlSinkOptions<T>): MysqlSink<T> {
     },
     async writePartition(records, context) {
       const statements = statementsFor(records);
+      // An empty partition has nothing to commit unless it must record its offset range.
+      if (statements.length === 0 && (!transactional || context.partitionOffsetRange === undefined)) return;
       await ensureReady();
       if (transactional) await writeTransactional(statements, records.length, context);
       else

@@ -1,4 +1,4 @@
-import { ConfigError, pooled } from '@dstream/core';
+import { ConfigError, SinkWriteError, pooled } from '@dstream/core';
 import { describe, expect, it } from 'vitest';
 import { type MysqlConnection, mysqlOffsetStore, mysqlSink, mysqlSource } from '../src/index.js';
 
@@ -78,5 +78,50 @@ describe('mysqlOffsetStore and mysqlSource options', () => {
     source.restore?.({ after: 42, pending: [[1000, 7, 42]] });
     expect(source.position?.()).toEqual({ after: 42, pending: [[1000, 7, 42]] });
     expect(() => source.restore?.('nonsense')).toThrow(ConfigError);
+  });
+});
+
+describe('mysqlSink records', () => {
+  // Rows are checked before a connection is asked for: this provider fails the test if it is used.
+  const provider = pooled<MysqlConnection>(
+    () => {
+      throw new Error('no connection should be opened');
+    },
+    { max: 1 },
+  );
+  const context = {
+    outputId: 'o',
+    batchTime: 1000,
+    partition: 0,
+    numPartitions: 1,
+    offsetRanges: [],
+    partitionOffsetRange: undefined,
+    executorId: 0,
+    attempt: 1,
+  };
+
+  it('refuses a record with the wrong number of values, or one that is not a row', async () => {
+    const sink = mysqlSink<unknown>({ provider, table: 't', columns: ['k', 'v'], key: 'k', mode: 'upsert' });
+    await expect(sink.writePartition([['a', 1, 'extra']], context)).rejects.toThrow(
+      /a record has 3 values for 2 columns \(k, v\)/,
+    );
+    await expect(sink.writePartition(['just a string'], context)).rejects.toThrow(SinkWriteError);
+    await expect(sink.writePartition([null], context)).rejects.toThrow(/expected an array or an object/);
+    expect(provider.stats().created).toBe(0);
+  });
+
+  it('writes nothing and opens nothing for an empty partition without an offset range', async () => {
+    const sink = mysqlSink<unknown>({ provider, table: 't', columns: ['k', 'v'], key: 'k', mode: 'upsert' });
+    await sink.writePartition([], context);
+    const tx = mysqlSink<unknown>({
+      provider,
+      table: 't',
+      columns: ['k', 'v'],
+      key: 'k',
+      mode: 'transactional',
+    });
+    await tx.writePartition([], context);
+    expect(sink.stats().written + tx.stats().written).toBe(0);
+    expect(provider.stats().created).toBe(0);
   });
 });
