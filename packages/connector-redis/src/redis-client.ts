@@ -46,12 +46,15 @@ export function describeConnection(connection: RedisConnection | undefined): str
 export async function createRedisClient(
   connection: RedisConnection | undefined,
   connectionName?: string,
+  defaults: RedisOptions = {},
 ): Promise<RedisClient> {
-  const named: RedisOptions = connectionName === undefined ? {} : { connectionName };
+  const base: RedisOptions = {
+    ...connectorDefaults,
+    ...defaults,
+    ...(connectionName === undefined ? {} : { connectionName }),
+  };
   const client =
-    typeof connection === 'string'
-      ? new Redis(connection, { ...connectorDefaults, ...named })
-      : new Redis({ ...connectorDefaults, ...named, ...connection });
+    typeof connection === 'string' ? new Redis(connection, base) : new Redis({ ...base, ...connection });
   // ioredis reports the socket error on the 'error' event and rejects connect() with a bare
   // "Connection is closed."; keep the first one for a useful message.
   let socketError: unknown;
@@ -89,5 +92,10 @@ export function redisProvider(
   connection?: RedisConnection,
   connectionName?: string,
 ): ClientProvider<RedisClient> {
-  return perExecutor(() => createRedisClient(connection, connectionName), { close: closeRedisClient });
+  // A write that gets no answer for a minute (a half-open connection) fails as a lost connection
+  // instead of hanging the batch. Not for the receiver's client, whose XREADGROUP blocks on purpose.
+  const writerDefaults: RedisOptions = { commandTimeout: 60_000 };
+  return perExecutor(() => createRedisClient(connection, connectionName, writerDefaults), {
+    close: closeRedisClient,
+  });
 }

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DStreamError, type Sink } from '@dstream/core';
+import { DStreamError, type Sink, perExecutor } from '@dstream/core';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisSinkMode, redisOffsetStore, redisProvider, redisSink } from '../../src/index.js';
+import {
+  type RedisSinkMode,
+  closeRedisClient,
+  createRedisClient,
+  redisOffsetStore,
+  redisProvider,
+  redisSink,
+} from '../../src/index.js';
 import { adminClient, deletePrefix, freshPrefix, redisUrl, sinkContext } from './redis-test-env.js';
 
 let admin: Redis;
@@ -28,15 +35,16 @@ async function clientIdByName(name: string): Promise<string | undefined> {
 }
 
 async function retryUntilDone(write: (attempt: number) => Promise<void>): Promise<number> {
-  for (let attempt = 2; attempt <= 5; attempt++) {
+  for (let attempt = 2; attempt <= 6; attempt++) {
     try {
       await write(attempt);
       return attempt;
     } catch (error) {
       if (!(DStreamError.isInstance(error) && error.retryable)) throw error;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
     }
   }
-  throw new Error('the write did not succeed within 4 retries');
+  throw new Error('the write did not succeed within 5 retries');
 }
 
 describe.each<RedisSinkMode>(['exactly-once', 'pipelined'])('CLIENT KILL mid-batch (%s)', (mode) => {
@@ -91,6 +99,32 @@ describe.each<RedisSinkMode>(['exactly-once', 'pipelined'])('CLIENT KILL mid-bat
       // At-least-once: nothing lost, possibly some applied twice.
       expect(total).toBeGreaterThanOrEqual(expectedTotal);
     }
+  });
+});
+
+describe('a server that does not answer in time', () => {
+  it('fails the write retryably (CLIENT PAUSE); the paused write still lands later, and the retry is exact', async () => {
+    prefix = freshPrefix('paused');
+    const provider = perExecutor(() => createRedisClient(redisUrl, undefined, { commandTimeout: 200 }), {
+      close: closeRedisClient,
+    });
+    const sink = redisSink<number>({
+      mode: 'exactly-once',
+      provider,
+      keyPrefix: prefix,
+      commands: (n) => ({ op: 'incrby', key: `${prefix}:n`, increment: n }),
+    });
+    sinks.push(sink as Sink<unknown>);
+    await sink.writePartition([1], sinkContext({ batchTime: 1_000 }));
+    const context = sinkContext({ batchTime: 2_000 });
+    await admin.call('CLIENT', 'PAUSE', '500', 'WRITE');
+    const error = await sink.writePartition([1, 2, 3], context).catch((e: unknown) => e);
+    expect(DStreamError.isInstance(error) && error.code).toBe('CONNECTION');
+    expect((error as Error).message).toMatch(/timed out/);
+    // The outcome is unknown to the sink: Redis runs the paused script once the pause ends.
+    await retryUntilDone((attempt) => sink.writePartition([1, 2, 3], { ...context, attempt }));
+    expect(await admin.get(`${prefix}:n`)).toBe('7');
+    await provider.close();
   });
 });
 
