@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, KafkaTestCluster } from '../src/index.js';
 import { encodeBatch } from '../src/protocol/record-batch.js';
 import type { Writer } from '../src/protocol/writer.js';
+import { apiVersionsScenario } from './scenarios/api-versions-scenario.js';
 import { partitionLeaders, RawClient } from './scenarios/raw-client.js';
 
 let cluster: KafkaTestCluster;
@@ -122,6 +123,16 @@ describe('ApiVersions', () => {
     expect(r.int16()).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(r.array((x) => [x.int16(), x.int16(), x.int16()])).toContainEqual([ApiKey.ApiVersions, 0, 3]);
     expect(r.remaining).toBe(0);
+  });
+
+  it('lets kafkajs 2.2.4 negotiate its newest version of every API it uses', async () => {
+    const seen = await apiVersionsScenario(cluster.bootstrap);
+    expect(seen.future).toEqual({
+      error: ErrorCode.UNSUPPORTED_VERSION,
+      listsApiVersions: true,
+      fullyRead: true,
+    });
+    expect(Object.values(seen.kafkajsNegotiates).every((v) => typeof v === 'number')).toBe(true);
   });
 
   it('closes the connection on an unsupported version of another API, as Kafka does', async () => {

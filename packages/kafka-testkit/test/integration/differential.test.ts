@@ -2,6 +2,7 @@ import { useKafka } from '@dstream/test-servers/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaTestCluster } from '../../src/index.js';
 import { adminScenario } from '../scenarios/admin-scenario.js';
+import { apiVersionsScenario } from '../scenarios/api-versions-scenario.js';
 import { consumerGroupScenario } from '../scenarios/consumer-group-scenario.js';
 import { groupProtocolScenario } from '../scenarios/group-protocol-scenario.js';
 import { idempotenceScenario } from '../scenarios/idempotence-scenario.js';
@@ -14,6 +15,7 @@ import { transactionsScenario } from '../scenarios/transactions-scenario.js';
  * tools/test-servers) and against the testkit, and what the client observed must be equal.
  */
 const scenarios: Record<string, (bootstrap: string[]) => Promise<unknown>> = {
+  'ApiVersions v0/v3/unsupported and kafkajs negotiation (raw)': apiVersionsScenario,
   'group protocol (raw)': groupProtocolScenario,
   'idempotent and transactional produce (raw)': idempotenceScenario,
   'kafkajs produce and consume': produceConsumeScenario,
