@@ -221,7 +221,8 @@ describe('native HBase client on real HBase', () => {
   it('close() ends every connection, and later calls fail with a StateError', async () => {
     const own = await testClient();
     await own.put(table, 'close-me', [{ family: F, qualifier: 'q', value: '1' }]);
-    await own.getMany(table, [rowKey(1), rowKey(900)]);
+    // One row in each region: the regions are spread over both region servers.
+    await own.getMany(table, [rowKey(1), rowKey(300), rowKey(600), rowKey(900)]);
     expect(own.openConnections()).toBeGreaterThanOrEqual(2);
     await own.close();
     expect(own.openConnections()).toBe(0);
