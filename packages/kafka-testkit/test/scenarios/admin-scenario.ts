@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { consumeUntil, kafkaClient, sortOffsets } from './kafkajs-helpers.js';
+import { consumeUntil, kafkaClient, sortOffsets, waitFor } from './kafkajs-helpers.js';
 
 /**
  * kafkajs admin: create (twice), list, fetch offsets, delete records, a group whose committed offset was
@@ -58,7 +58,10 @@ export async function adminScenario(bootstrap: string[]) {
       (p) => p.offset,
     );
     await admin.deleteTopics({ topics: [topic] });
-    steps.listedAfterDelete = (await admin.listTopics()).includes(topic);
+    // Brokers learn of a deletion from the controller a moment after DeleteTopics returns: poll.
+    steps.listedAfterDelete = await waitFor('topic deletion', async () =>
+      (await admin.listTopics()).includes(topic) ? undefined : false,
+    );
     return steps;
   } finally {
     await Promise.all([admin.disconnect(), producer.disconnect()]);

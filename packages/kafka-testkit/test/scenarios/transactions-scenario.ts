@@ -78,15 +78,17 @@ export async function transactionsScenario(bootstrap: string[]) {
     await successorTxn.send({ topic, messages: [{ partition: 1, value: 'successor' }] });
     await successorTxn.commit();
 
+    const committed = await consumeUntil(kafka, topic, `rc-${randomUUID()}`, (seen) => seen.length >= 6);
+    const uncommitted = await consumeUntil(kafka, topic, `ru-${randomUUID()}`, (seen) => seen.length >= 10, {
+      readUncommitted: true,
+    });
+    // Read after the consumers saw the successor's records: Kafka writes commit markers asynchronously
+    // after EndTxn returns, so the high watermark is only settled once its commit is visible.
     steps.offsets = sortOffsets(await admin.fetchTopicOffsets(topic)).map((o) => [
       o.partition,
       o.low,
       o.high,
     ]);
-    const committed = await consumeUntil(kafka, topic, `rc-${randomUUID()}`, (seen) => seen.length >= 6);
-    const uncommitted = await consumeUntil(kafka, topic, `ru-${randomUUID()}`, (seen) => seen.length >= 10, {
-      readUncommitted: true,
-    });
     steps.readCommitted = committed.map((r) => [r.partition, r.offset, r.value]);
     steps.readUncommitted = uncommitted.map((r) => [r.partition, r.offset, r.value]);
     return steps;
