@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Time } from './batch.js';
 import {
   type CheckpointData,
@@ -27,7 +28,9 @@ import {
   computeGuarantees,
 } from './guarantees.js';
 import { ListenerBus, type Logger, type StreamingListener, consoleLogger } from './listener.js';
+import { ReceivedBlockTracker } from './receiver/received-block-tracker.js';
 import type { ReceiverSupervisor } from './receiver/receiver-supervisor.js';
+import { WriteAheadLog } from './wal/write-ahead-log.js';
 import { socketReceiver } from './receiver/socket-receiver.js';
 import { type Clock, SystemClock } from './scheduler/clock.js';
 import { runTasksInline } from './scheduler/inline-task-runner.js';
@@ -57,6 +60,12 @@ export interface StreamingContextOptions {
   out?: (text: string) => void;
   /** Stop gracefully on SIGTERM and SIGINT (Spark's stopGracefullyOnShutdown). */
   stopGracefullyOnShutdown?: boolean;
+  /**
+   * Log received blocks before they count as stored, and their allocation to batches, so that a
+   * restarted job replays them (Spark's receiver write-ahead log). Needs a checkpoint directory
+   * (the log goes to `<dir>/receivedData`) or an explicit directory.
+   */
+  writeAheadLog?: boolean | { directory: string };
 }
 
 export interface CheckpointOptions {
@@ -123,6 +132,9 @@ export class StreamingContext {
   private checkpointWrites: Promise<void> = Promise.resolve();
   private recovered: CheckpointData | undefined;
   private signalHandler: (() => void) | undefined;
+  private checkpointDirectory: string | undefined;
+  private tracker: ReceivedBlockTracker | undefined;
+  private walReplay: { checkpointTime: Time; pendingTimes: Time[] } | undefined;
 
   constructor(options: StreamingContextOptions) {
     this.options = options;
@@ -156,6 +168,12 @@ export class StreamingContext {
       blockInterval: positive('blockInterval', options.blockInterval, 200),
       receiverRestartDelay: options.receiverRestartDelay ?? 2000,
       nextReceiverId: () => this.receiverCount++,
+      blockTracker: () => {
+        if (this.tracker === undefined)
+          throw new StateError('received blocks are tracked only while the context runs');
+        return this.tracker;
+      },
+      writeAheadLog: Boolean(options.writeAheadLog),
     };
     this.scheduler = new JobScheduler(
       this.graph,
@@ -222,6 +240,7 @@ export class StreamingContext {
       throw new ConfigError(`checkpoint: retain must be a whole number >= 1, got ${options.retain}`);
     }
     this.checkpointStoreValue = typeof target === 'string' ? localCheckpointStore(target) : target;
+    this.checkpointDirectory = typeof target === 'string' ? target : undefined;
     this.checkpointOptions = options;
   }
 
@@ -318,9 +337,13 @@ export class StreamingContext {
     }
     if (this.options.requireGuarantee !== undefined)
       assertGuarantee(this.guarantees(), this.options.requireGuarantee);
+    this.tracker = await this.openBlockTracker();
     const now = this.clock.now();
     const recovered = this.recovered;
-    const zeroTime = recovered?.zeroTime ?? now - (now % this.batchInterval);
+    const firstReplay = this.walReplay?.pendingTimes[0];
+    const zeroTime =
+      recovered?.zeroTime ??
+      (firstReplay !== undefined ? firstReplay - this.batchInterval : now - (now % this.batchInterval));
     this.graph.freeze(zeroTime);
     if (recovered !== undefined) {
       restoreCheckpoint(this.graph, recovered);
@@ -342,9 +365,38 @@ export class StreamingContext {
     }
     this.scheduler.start(
       zeroTime,
-      recovered && { checkpointTime: recovered.checkpointTime, pendingTimes: recovered.pendingTimes },
+      this.walReplay ??
+        (recovered && { checkpointTime: recovered.checkpointTime, pendingTimes: recovered.pendingTimes }),
     );
     this.bus.post('onStreamingStarted', { time: now });
+  }
+
+  private async openBlockTracker(): Promise<ReceivedBlockTracker> {
+    const wal = this.options.writeAheadLog;
+    if (!wal) return new ReceivedBlockTracker(undefined, this.logger);
+    const directory =
+      typeof wal === 'object'
+        ? wal.directory
+        : this.checkpointDirectory && join(this.checkpointDirectory, 'receivedData');
+    if (directory === undefined) {
+      throw new ConfigError(
+        'writeAheadLog needs a directory: call ctx.checkpoint(dir) with a directory, or pass writeAheadLog: { directory }',
+      );
+    }
+    const tracker = new ReceivedBlockTracker(new WriteAheadLog(directory), this.logger);
+    const replay = await tracker.recover(this.recovered?.checkpointTime);
+    if (replay.length > 0) {
+      // Batches allocated in the log after the checkpoint replay at their own times, with their blocks.
+      const recovered = this.recovered;
+      const pendingTimes = [...new Set([...(recovered?.pendingTimes ?? []), ...replay])].sort(
+        (a, b) => a - b,
+      );
+      this.walReplay = {
+        checkpointTime: recovered?.checkpointTime ?? replay[0]! - this.batchInterval,
+        pendingTimes,
+      };
+    }
+    return tracker;
   }
 
   private checkpointInterval(): number {
@@ -380,6 +432,7 @@ export class StreamingContext {
     this.checkpointWrites = this.checkpointWrites.then(async () => {
       try {
         await writeCheckpoint(store, data, this.checkpointOptions.retain ?? 3);
+        await this.tracker?.cleanup(data.checkpointTime);
       } catch (error) {
         this.logger.error(`failed to write the checkpoint for ${data.time} ms to ${store.name}`, { error });
       }
@@ -435,7 +488,7 @@ export class StreamingContext {
     const lastTime = this.scheduler.stopTimer();
     if (graceful && error === undefined) {
       for (const supervisor of this.supervisors) await supervisor.stop();
-      const pending = this.supervisors.some((s) => s.blocks.pending > 0);
+      const pending = this.supervisors.some((s) => s.pending > 0);
       if (pending) {
         const base = lastTime ?? this.graph.zeroTime ?? 0;
         void this.scheduler.post(base + this.batchInterval);
@@ -459,6 +512,7 @@ export class StreamingContext {
     for (const input of this.graph.inputs) await input.hooks.stop().catch((e: unknown) => errors.push(e));
     for (const output of this.graph.outputs) await output.close?.().catch((e: unknown) => errors.push(e));
     await closeExecutorClients();
+    await this.tracker?.close().catch((e: unknown) => errors.push(e));
     for (const e of errors) this.logger.warn('error while stopping', { error: e });
     if (error === undefined) this.resolveTerminated();
     else this.rejectTerminated(error);

@@ -128,11 +128,13 @@ export function restoreCheckpoint(graph: DStreamGraph, data: CheckpointData): vo
 export interface EncodedCheckpoint {
   /** The batch time at which it was taken (its file name). */
   readonly time: Time;
+  /** The last completed batch it holds. */
+  readonly checkpointTime: Time;
   readonly bytes: Uint8Array;
 }
 
 export function encodeCapture(time: Time, data: CheckpointData): EncodedCheckpoint {
-  return { time, bytes: encodeCheckpoint(data) };
+  return { time, checkpointTime: data.checkpointTime, bytes: encodeCheckpoint(data) };
 }
 
 /** Writes a checkpoint and deletes all but the newest `retain`. */

@@ -5,6 +5,7 @@ import type { Receiver } from '../contracts/receiver.js';
 import type { Source, SourceContext } from '../contracts/source.js';
 import { ConfigError, DStreamError, SourceReadError } from '../errors.js';
 import type { ListenerBus, Logger } from '../listener.js';
+import type { ReceivedBlockTracker } from '../receiver/received-block-tracker.js';
 import { ReceiverSupervisor } from '../receiver/receiver-supervisor.js';
 import type { Clock } from '../scheduler/clock.js';
 import type { DStreamGraph } from './dstream-graph.js';
@@ -19,6 +20,10 @@ export interface InputEnvironment {
   blockInterval: number;
   receiverRestartDelay: number;
   nextReceiverId(): number;
+  /** Where received blocks wait for batches (write-ahead logged when that is on). */
+  blockTracker(): ReceivedBlockTracker;
+  /** Whether received blocks are logged before they count as stored. */
+  writeAheadLog: boolean;
 }
 
 function inputStream<T>(env: InputEnvironment, kind: string, params: string): DStream<T> {
@@ -142,17 +147,27 @@ export function receiverStream<T>(
     clock: env.clock,
     bus: env.bus,
     logger: env.logger,
+    get tracker() {
+      return env.blockTracker();
+    },
   });
   const stream = inputStream<T>(env, 'receiverStream', receiver.name);
+  const reliable = receiver.reliable === true;
   env.graph.addInput(stream as DStream<unknown>, {
     description: {
       name: receiver.name,
-      replayable: false,
-      reason: 'received records are held in memory and lost if the process dies (no write-ahead log)',
+      replayable: env.writeAheadLog && reliable,
+      reason: !env.writeAheadLog
+        ? 'received records are held in memory and lost if the process dies (no write-ahead log)'
+        : reliable
+          ? 'blocks are in the write-ahead log before the receiver acknowledges them upstream'
+          : 'the write-ahead log keeps stored blocks, but this receiver does not wait for it before acknowledging (unreliable), so records in flight can be lost',
     },
     start: () => supervisor.start(),
     async generate(time) {
-      const batch: Batch<T> = { time, partitions: supervisor.blocks.drain() };
+      await supervisor.flush();
+      const partitions = (await env.blockTracker().allocate(time, streamId)) as T[][];
+      const batch: Batch<T> = { time, partitions };
       stream.putBatch(time, batch);
       return batchSize(batch);
     },

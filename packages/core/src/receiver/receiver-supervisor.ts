@@ -3,6 +3,7 @@ import type { ListenerBus, Logger } from '../listener.js';
 import type { Clock } from '../scheduler/clock.js';
 import { RecurringTimer } from '../scheduler/clock.js';
 import { BlockGenerator } from './block-generator.js';
+import type { ReceivedBlockTracker } from './received-block-tracker.js';
 
 export interface SupervisorOptions {
   streamId: number;
@@ -11,6 +12,7 @@ export interface SupervisorOptions {
   clock: Clock;
   bus: ListenerBus;
   logger: Logger;
+  tracker: ReceivedBlockTracker;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface SupervisorOptions {
  * gets its own context, so callbacks from an earlier run (a socket closing late) are ignored.
  */
 export class ReceiverSupervisor<T> {
-  readonly blocks = new BlockGenerator<T>();
+  private readonly buffer = new BlockGenerator<T>();
+  private readonly storing = new Set<Promise<void>>();
   private generation = 0;
   private stopped = true;
   private restarting = false;
@@ -30,11 +33,39 @@ export class ReceiverSupervisor<T> {
     readonly receiver: Receiver<T>,
     private readonly options: SupervisorOptions,
   ) {
-    this.blockTimer = new RecurringTimer(options.clock, options.blockInterval, () => this.blocks.cut());
+    this.blockTimer = new RecurringTimer(options.clock, options.blockInterval, () => void this.cut());
   }
 
   get streamId(): number {
     return this.options.streamId;
+  }
+
+  /** Cuts the buffer into a block and stores it (through the write-ahead log when it is on). */
+  private cut(): Promise<void> {
+    return this.track(this.options.tracker.addBlock(this.options.streamId, this.buffer.cut()));
+  }
+
+  private track(storing: Promise<void>): Promise<void> {
+    this.storing.add(storing);
+    const done = (): void => {
+      this.storing.delete(storing);
+    };
+    storing.then(done, (error: unknown) => {
+      done();
+      this.options.logger.error(`receiver ${this.receiver.name}: could not store a block`, { error });
+    });
+    return storing;
+  }
+
+  /** Stores everything received so far; the next batch can then take it. */
+  async flush(): Promise<void> {
+    void this.cut();
+    await Promise.allSettled([...this.storing]);
+  }
+
+  /** Records received and not yet taken by a batch. */
+  get pending(): number {
+    return this.buffer.buffered + this.options.tracker.pending(this.options.streamId);
   }
 
   async start(): Promise<void> {
@@ -50,7 +81,7 @@ export class ReceiverSupervisor<T> {
     clearTimeout(this.restartTimer);
     this.blockTimer.stop();
     await this.callStop();
-    this.blocks.cut();
+    await this.flush();
     this.post('onReceiverStopped');
   }
 
@@ -70,10 +101,11 @@ export class ReceiverSupervisor<T> {
     return {
       streamId: this.options.streamId,
       store: (record) => {
-        if (live()) this.blocks.add(record);
+        if (live()) this.buffer.add(record);
       },
       storeAll: async (records) => {
-        if (live()) this.blocks.addBlock(Array.from(records));
+        if (live())
+          await this.track(this.options.tracker.addBlock(this.options.streamId, Array.from(records)));
       },
       restart: (reason, error) => this.scheduleRestart(generation, reason, error),
       reportError: (message, error) => {
