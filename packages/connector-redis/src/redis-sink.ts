@@ -147,6 +147,7 @@ export function redisSink<T>(options: RedisSinkOptions<T>): RedisSink<T> {
           const outcome = await writeExactlyOnce(client, chunks, context, {
             markerKey: markerKey(keyPrefix, context.outputId, context.batchTime),
             offsetsKey: `${keyPrefix}:offsets:${options.jobId ?? context.outputId}`,
+            appliedKey: `${keyPrefix}:applied:${context.outputId}`,
             markerTtlSeconds,
             doing,
           });

@@ -15,6 +15,8 @@ export interface ExactlyOnceOutcome {
 export interface ExactlyOnceTarget {
   readonly markerKey: string;
   readonly offsetsKey: string;
+  /** The output's own record of the last source offset applied per topic-partition. */
+  readonly appliedKey: string;
   readonly markerTtlSeconds: number;
   readonly doing: string;
 }
@@ -28,6 +30,9 @@ export interface ExactlyOnceTarget {
  * the same order (a replayable source recomputing the same batch does), and the marker value holds a
  * digest of the chunk so that a replay with different content fails loudly instead of skipping or
  * applying the wrong chunk. The source offset is recorded with the last chunk only.
+ *
+ * When the partition is aligned with a source partition, its first chunk also checks the offset this
+ * output last applied for it: a range already applied is skipped whatever its batch time.
  */
 export async function writeExactlyOnce(
   client: RedisClient,
@@ -43,14 +48,16 @@ export async function writeExactlyOnce(
     const single = chunk.index === 0 && chunk.last;
     // Nothing to write and no offset to record: no marker either.
     if (single && chunk.commands.length === 0 && range === undefined) return outcome;
-    const keys: string[] = [target.markerKey, target.offsetsKey];
-    const withOffset = chunk.last && range !== undefined;
+    const keys: string[] = [target.markerKey, target.offsetsKey, target.appliedKey];
+    const flags = range === undefined ? '' : `${chunk.index === 0 ? 'g' : ''}${chunk.last ? 'r' : ''}`;
     const args: RedisValue[] = [
       `${context.partition}:${chunk.index}`,
       single ? '1:-' : `m:${fingerprint(chunk.commands)}`,
       target.markerTtlSeconds,
-      withOffset ? offsetField(range.topic, range.partition) : '',
-      withOffset ? range.untilOffset : '',
+      range === undefined ? '' : offsetField(range.topic, range.partition),
+      range?.fromOffset ?? '',
+      range?.untilOffset ?? '',
+      flags,
     ];
     for (const command of chunk.commands) {
       keys.push(command.key);
@@ -63,6 +70,16 @@ export async function writeExactlyOnce(
       outcome.commands += chunk.commands.length;
     } else if (result.kind === 'skipped') {
       outcome.skipped++;
+      // The whole source range was applied before (under another batch time): nothing left to do.
+      if (result.by === 'offsets') return outcome;
+    }
+    if (result.kind === 'overlap' && range !== undefined) {
+      throw new SinkWriteError(
+        `${target.doing}: source range ${range.topic}[${range.partition}] ${range.fromOffset}..${range.untilOffset} ` +
+          `overlaps what this output already applied (up to ${result.applied}); applying it would count ` +
+          `${result.applied - range.fromOffset} records twice. Resume the source from sink.offsetStore.`,
+        { retryable: false },
+      );
     }
     if (result.kind === 'mismatch') {
       problems.push(

@@ -121,6 +121,46 @@ describe('redisSink exactly-once', () => {
     await separate.close?.();
   });
 
+  it('skips an aligned range already applied even under another batch time, and refuses an overlap', async () => {
+    prefix = freshPrefix('applied-offsets');
+    const sink = countsSink();
+    const range = (fromOffset: number, untilOffset: number) => ({
+      topic: 'clicks',
+      partition: 3,
+      fromOffset,
+      untilOffset,
+    });
+    const at = (batchTime: number, fromOffset: number, untilOffset: number) =>
+      sinkContext({
+        outputId: 'counts',
+        batchTime,
+        offsetRanges: [range(fromOffset, untilOffset)],
+        partitionOffsetRange: range(fromOffset, untilOffset),
+      });
+    const batch: PageView[] = [
+      ['a', 1],
+      ['a', 1],
+    ];
+    await sink.writePartition(batch, at(1_000, 0, 2));
+    // After a recovery, the same records come back in a batch with a new time: skipped.
+    await sink.writePartition(batch, at(7_000, 0, 2));
+    expect(await totals(['a'])).toEqual({ a: [2, 2, 2] });
+    expect(sink.stats()).toMatchObject({ chunksApplied: 1, chunksSkipped: 1 });
+    await sink.writePartition([['a', 1]], at(8_000, 2, 3));
+    expect(await totals(['a'])).toEqual({ a: [3, 3, 3] });
+    // A range that overlaps what was applied cannot be applied without counting twice.
+    const error = await sink.writePartition(batch, at(9_000, 1, 5)).catch((e: unknown) => e);
+    expect(DStreamError.isInstance(error) && error.code).toBe('SINK_WRITE');
+    expect((error as DStreamError).retryable).toBe(false);
+    expect((error as Error).message).toMatch(
+      /clicks\[3\] 1\.\.5 overlaps what this output already applied \(up to 3\)/,
+    );
+    expect(await totals(['a'])).toEqual({ a: [3, 3, 3] });
+    expect(await sink.offsetStore?.load('clicks-job', ['clicks'])).toEqual([
+      { topic: 'clicks', partition: 3, offset: 3 },
+    ]);
+  });
+
   it('writes a partition larger than maxCommandsPerScript in chunks, each exactly once', async () => {
     prefix = freshPrefix('chunks');
     const sink = countsSink({ maxCommandsPerScript: 100 });
