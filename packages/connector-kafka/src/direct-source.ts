@@ -91,6 +91,7 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
   let client: KafkaClient | undefined;
   let context: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
   const counters = { batches: 0, records: 0, outOfRangeSkipped: 0 };
+  const commits = new Set<Promise<void>>();
   const decoder = new RecordDecoder<K, V>({
     key: options.deserializer?.key ?? (stringDeserializer as unknown as Deserializer<K>),
     value: options.deserializer?.value ?? (stringDeserializer as unknown as Deserializer<V>),
@@ -202,13 +203,17 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       pending.delete(time);
       if (options.commitToGroup === false || client === undefined) return;
       const offsets = ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.untilOffset }));
-      try {
-        await client.commitGroupOffsets(options.groupId, offsets);
-      } catch (error) {
+      const commit = client.commitGroupOffsets(options.groupId, offsets).catch((error: unknown) => {
         // Lag visibility only: the checkpoint or the offset store is what the stream resumes from.
         context.log('warn', `directStream: committing offsets to group '${options.groupId}' failed`, {
           error: String(error),
         });
+      });
+      commits.add(commit);
+      try {
+        await commit;
+      } finally {
+        commits.delete(commit);
       }
     },
     position(): JsonValue {
@@ -248,6 +253,7 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       restored = true;
     },
     async stop() {
+      await Promise.allSettled([...commits]);
       const c = client;
       client = undefined;
       if (c !== undefined) provider.release(c);

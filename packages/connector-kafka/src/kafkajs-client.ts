@@ -72,8 +72,18 @@ export function kafkajsClient(
   let admin: Promise<Admin> | undefined;
   let cluster: Promise<InternalCluster> | undefined;
   const knownTopics = new Set<string>();
+  // kafkajs opens a broker's fetch connection lazily and, when several fetches start at once, opens
+  // one socket per fetch and keeps only the last (the others stay open for good). The first fetch
+  // to a broker therefore goes alone; the rest wait for it.
+  const fetchConnectionReady = new Map<string, Promise<unknown>>();
+  let closed = false;
+  const open = (): void => {
+    // A late call (e.g. a commit finishing after stop) must not reconnect a closed client.
+    if (closed) throw new ConnectionError('the kafkajs client was closed');
+  };
 
   const getAdmin = (): Promise<Admin> => {
+    open();
     admin ??= (async () => {
       const a = kafka.admin({ retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
       await a.connect();
@@ -86,6 +96,7 @@ export function kafkajsClient(
   };
 
   const getCluster = async (topic?: string): Promise<InternalCluster> => {
+    open();
     cluster ??= (async () => {
       const c = createInternalCluster(kafka, READ_COMMITTED);
       await c.connect();
@@ -131,6 +142,7 @@ export function kafkajsClient(
   };
 
   const makeProducer = async (producerOptions: KafkaProducerOptions = {}): Promise<KafkaProducerClient> => {
+    open();
     const transactional = producerOptions.transactionalId !== undefined;
     const producer: Producer = kafka.producer({
       idempotent: true,
@@ -254,7 +266,9 @@ export function kafkajsClient(
             throw Object.assign(new Error(`no leader known for ${topic}/${partition}`), { retriable: true });
           }
           const broker = await c.findBroker({ nodeId });
-          const response = await broker.fetch({
+          const ready = fetchConnectionReady.get(nodeId);
+          if (ready !== undefined) await ready;
+          const request = broker.fetch({
             replicaId: -1,
             isolationLevel: READ_COMMITTED,
             maxWaitTime,
@@ -267,6 +281,14 @@ export function kafkajsClient(
               },
             ],
           });
+          if (ready === undefined)
+            fetchConnectionReady.set(
+              nodeId,
+              request.catch(() => undefined),
+            );
+          // After a failure (broker restarted, connection dropped) the next fetch reconnects alone again.
+          request.catch(() => fetchConnectionReady.delete(nodeId));
+          const response = await request;
           const found = response.responses[0]?.partitions[0];
           if (found === undefined) throw new Error(`empty fetch response for ${topic}/${partition}`);
           return found;
@@ -301,6 +323,7 @@ export function kafkajsClient(
     groupConsumer: (groupId, settings) =>
       kafkajsGroupConsumer(kafka, groupId, { ...options.consumer, ...settings }),
     async close() {
+      closed = true;
       await Promise.allSettled([...producers].map((p) => p.close()));
       const a = admin;
       const c = cluster;
