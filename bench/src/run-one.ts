@@ -1,3 +1,4 @@
+import { checkpointCost } from './checkpoint-bench.js';
 import { emptyBatchCost, makeLines, mapFilterReduce, wordCount } from './core-bench.js';
 import { type Result, report } from './measure.js';
 
@@ -17,6 +18,11 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
     report(
       'map → filter → reduceByKey over 1M records, 100k keys',
       await mapFilterReduce(100_000, 1_000_000, rounds),
+    ),
+  checkpoint: async (rounds) =>
+    report(
+      'checkpoint cost: 10 batches of 200k records into 100k keys of state',
+      await checkpointCost(100_000, 200_000, 10, Math.max(1, Math.floor(rounds / 2))),
     ),
   'empty-batch': async () => {
     const ms = await emptyBatchCost(2_000);

@@ -8,7 +8,13 @@ import { KeyedMap } from '../keyed-map.js';
 import type { Logger } from '../listener.js';
 import { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
 
-type StateSnapshot = Array<[Time, Array<Array<[unknown, StateEntry<unknown>]>>]>;
+/** One state partition, column by column: far cheaper to serialize than an object per key. */
+interface StateColumns {
+  keys: unknown[];
+  states: unknown[];
+  updatedAt: Float64Array;
+}
+type StateSnapshot = Array<[Time, StateColumns[]]>;
 
 /** What a checkpoint holds (Spark's Checkpoint + DStreamCheckpointData). */
 export interface CheckpointData {
@@ -40,19 +46,17 @@ export function captureCheckpoint(
   for (const stream of graph.streams) {
     if (!stream.checkpointed) continue;
     const states = stateByStream.get(stream);
-    const entry: CheckpointData['streams'][number] = {
-      id: stream.id,
-      batches: stream.rememberedBatches(meta.checkpointTime),
-    };
-    if (states !== undefined) {
-      const snapshot: StateSnapshot = [];
-      for (const [time, partitions] of states) {
-        if (time > meta.checkpointTime) continue;
-        snapshot.push([time, partitions.map((p) => [...p.entries()])]);
-      }
-      entry.states = snapshot;
+    if (states === undefined) {
+      streams.push({ id: stream.id, batches: stream.rememberedBatches(meta.checkpointTime) });
+      continue;
     }
-    streams.push(entry);
+    // A state stream's batches are its state: store the state once, rebuild the batches on restore.
+    const snapshot: StateSnapshot = [];
+    for (const [time, partitions] of states) {
+      if (time > meta.checkpointTime) continue;
+      snapshot.push([time, partitions.map(toColumns)]);
+    }
+    streams.push({ id: stream.id, batches: [], states: snapshot });
   }
   return {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -67,6 +71,19 @@ export function captureCheckpoint(
     streams,
     ...(meta.receivedBlocks === undefined ? {} : { receivedBlocks: meta.receivedBlocks }),
   };
+}
+
+function toColumns(partition: KeyedMap<unknown, StateEntry<unknown>>): StateColumns {
+  const keys: unknown[] = [];
+  const states: unknown[] = [];
+  const updatedAt = new Float64Array(partition.size);
+  let i = 0;
+  partition.forEach((entry, key) => {
+    keys.push(key);
+    states.push(entry.state);
+    updatedAt[i++] = entry.updatedAt;
+  });
+  return { keys, states, updatedAt };
 }
 
 /** Names the first difference between the checkpointed graph and this job's graph. */
@@ -106,15 +123,18 @@ export function restoreCheckpoint(graph: DStreamGraph, data: CheckpointData): vo
     for (const batch of saved.batches) stream.putBatch(batch.time, batch);
     const states = stateByStream.get(stream);
     if (states !== undefined && saved.states !== undefined) {
-      for (const [time, partitions] of saved.states) {
-        states.set(
+      for (const [time, columns] of saved.states) {
+        const maps = columns.map(({ keys, states: values, updatedAt }) => {
+          const map = new KeyedMap<unknown, StateEntry<unknown>>();
+          for (let i = 0; i < keys.length; i++)
+            map.set(keys[i], { state: values[i], updatedAt: updatedAt[i]! });
+          return map;
+        });
+        states.set(time, maps);
+        stream.putBatch(time, {
           time,
-          partitions.map((entries) => {
-            const map = new KeyedMap<unknown, StateEntry<unknown>>();
-            for (const [k, v] of entries) map.set(k, v);
-            return map;
-          }),
-        );
+          partitions: columns.map(({ keys, states: values }) => keys.map((k, i) => [k, values[i]])),
+        });
       }
     }
   }
