@@ -4,45 +4,61 @@ import type { RedisValue } from './redis-command.js';
 import { replyText } from './redis-errors.js';
 
 /**
- * The exactly-once write: one script call applies a chunk of a partition's commands and records its
- * batch marker (and, on the partition's last chunk, its source offset) atomically. Redis runs a
- * script to completion before serving anyone else, and a client killed mid-script does not stop it,
- * so either everything in the call happened (marker included) or nothing did.
+ * The exactly-once write: one script call applies a chunk of a partition's commands and records
+ * what it applied, atomically. Redis runs a script to completion before serving anyone else, and a
+ * client killed mid-script does not stop it, so either everything in the call happened or nothing.
  *
- * KEYS[1] marker hash (one per output and batch time), KEYS[2] the job's offsets hash, KEYS[3] the
- * output's applied-offsets hash, KEYS[4..] one key per command.
- * ARGV[1] marker field, ARGV[2] marker value "<chunks>:<fingerprint>", ARGV[3] marker TTL,
- * ARGV[4] offset field ('' when the partition is not aligned with a source partition), ARGV[5]
- * fromOffset, ARGV[6] untilOffset, ARGV[7] flags: 'g' check the applied offset (first chunk), 'r'
- * record the offsets (last chunk); then per command: op, n, n arguments.
+ * What identifies a chunk already applied:
+ * - a partition aligned with a source partition: its offset range. The output keeps, per
+ *   topic-partition, the offset it applied up to, or `<from>-<until>:<chunks done>` while a chunked
+ *   partition is half-way. A range already applied is skipped whatever batch time it comes back
+ *   under (after a recovery a batch may be recomputed at another time, or another batch at its time);
+ *   a range that overlaps one applied is refused rather than applied twice. On the last chunk the
+ *   job's offset is recorded as well (what `offsetStore.load` answers).
+ * - any other partition: a marker field `<partition>:<chunk>` in a hash per output and batch time
+ *   (expiring after the marker TTL), whose value `<1|m>:<digest>` lets a chunked replay with other
+ *   content fail loudly.
  *
- * The applied-offset check makes an aligned partition's replay harmless even when it comes back
- * under another batch time (a batch re-read after recovery): a range already applied is skipped, a
- * range overlapping one already applied is refused rather than applied twice.
+ * KEYS[1] marker hash, KEYS[2] the job's offsets hash, KEYS[3] the output's applied-offsets hash,
+ * KEYS[4..] one key per command. ARGV[1] marker field, ARGV[2] marker value, ARGV[3] marker TTL,
+ * ARGV[4] offset field ('' when not aligned), ARGV[5] fromOffset, ARGV[6] untilOffset, ARGV[7] chunk
+ * index, ARGV[8] '1' on the last chunk; then per command: op, n, n arguments.
  *
- * Replies {0} skipped (marker), {2} skipped (range already applied), {-1, stored marker} applied
- * earlier with other content, {-2, applied offset} overlaps an applied range, {1, failures,
- * "<command index> <error>" ...} applied. A command Redis rejects (WRONGTYPE, an XADD id not newer
- * than the stream's top) does not stop the others and the marker is still written: Redis scripts
- * cannot roll back, so stopping half-way would make a retry apply the first half twice.
+ * Replies {0} chunk skipped, {2} whole range skipped, {-1, marker} applied earlier with other
+ * content, {-2, applied} conflicts with the applied offsets, {1, failures, "<index> <error>" ...}
+ * applied. A command Redis rejects (WRONGTYPE, an XADD id not newer than the stream's top) does not
+ * stop the others and the chunk is still recorded: Redis scripts cannot roll back, so stopping
+ * half-way would make a retry apply the first half twice.
  */
 export const applyScript = `
-local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if stored then
-  if stored == ARGV[2] or (string.sub(stored, 1, 2) == '1:' and string.sub(ARGV[2], 1, 2) == '1:') then
-    return {0}
+local aligned = ARGV[4] ~= ''
+local chunk = tonumber(ARGV[7])
+if aligned then
+  local from, upto = tonumber(ARGV[5]), tonumber(ARGV[6])
+  local state = redis.call('HGET', KEYS[3], ARGV[4])
+  if state then
+    local pf, pu, done = string.match(state, '^(%d+)-(%d+):(%d+)$')
+    if pf then
+      if tonumber(pf) ~= from or tonumber(pu) ~= upto or chunk > tonumber(done) then return {-2, state} end
+      if chunk < tonumber(done) then return {0} end
+    else
+      local applied = tonumber(state)
+      if applied >= upto then return {2} end
+      if applied > from or chunk > 0 then return {-2, state} end
+    end
+  elseif chunk > 0 then
+    return {-2, ''}
   end
-  return {-1, stored}
-end
-if ARGV[4] ~= '' and string.find(ARGV[7], 'g', 1, true) then
-  local applied = redis.call('HGET', KEYS[3], ARGV[4])
-  if applied then
-    applied = tonumber(applied)
-    if applied >= tonumber(ARGV[6]) then return {2} end
-    if applied > tonumber(ARGV[5]) then return {-2, tostring(applied)} end
+else
+  local stored = redis.call('HGET', KEYS[1], ARGV[1])
+  if stored then
+    if stored == ARGV[2] or (string.sub(stored, 1, 2) == '1:' and string.sub(ARGV[2], 1, 2) == '1:') then
+      return {0}
+    end
+    return {-1, stored}
   end
 end
-local first = 8
+local first = 9
 local allowed = {set = true, hset = true, incrby = true, hincrby = true, zincrby = true, xadd = true, expire = true}
 local a = first
 for k = 4, #KEYS do
@@ -61,11 +77,16 @@ for k = 4, #KEYS do
   end
   a = a + 2 + n
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-if ARGV[4] ~= '' and string.find(ARGV[7], 'r', 1, true) then
-  redis.call('HSET', KEYS[2], ARGV[4], ARGV[6])
-  redis.call('HSET', KEYS[3], ARGV[4], ARGV[6])
+if aligned then
+  if ARGV[8] == '1' then
+    redis.call('HSET', KEYS[3], ARGV[4], ARGV[6])
+    redis.call('HSET', KEYS[2], ARGV[4], ARGV[6])
+  else
+    redis.call('HSET', KEYS[3], ARGV[4], ARGV[5] .. '-' .. ARGV[6] .. ':' .. tostring(chunk + 1))
+  end
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
 end
 return {1, failures, unpack(reported)}
 `;
@@ -76,7 +97,7 @@ export type ApplyResult =
   | { readonly kind: 'applied'; readonly failures: number; readonly reported: readonly string[] }
   | { readonly kind: 'skipped'; readonly by: 'marker' | 'offsets' }
   | { readonly kind: 'mismatch'; readonly stored: string }
-  | { readonly kind: 'overlap'; readonly applied: number };
+  | { readonly kind: 'conflict'; readonly applied: string };
 
 /** EVALSHA, falling back to EVAL (which also caches the script) when the server answers NOSCRIPT. */
 export async function runApplyScript(
@@ -96,6 +117,6 @@ export async function runApplyScript(
   if (status === 0) return { kind: 'skipped', by: 'marker' };
   if (status === 2) return { kind: 'skipped', by: 'offsets' };
   if (status === -1) return { kind: 'mismatch', stored: String(parts[1]) };
-  if (status === -2) return { kind: 'overlap', applied: Number(parts[1]) };
+  if (status === -2) return { kind: 'conflict', applied: String(parts[1] ?? '') };
   return { kind: 'applied', failures: Number(parts[1] ?? 0), reported: parts.slice(2).map(String) };
 }

@@ -48,7 +48,7 @@ export interface RedisSinkOptions<T> {
   readonly maxBytesPerScript?: number;
 }
 
-/** Counts since the sink was made, in this executor: for tests and metrics. */
+/** Counts of completed partition writes since the sink was made, in this executor: for tests and metrics. */
 export interface RedisSinkStats {
   /** Partition writes that completed. */
   readonly partitions: number;

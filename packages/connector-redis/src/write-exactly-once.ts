@@ -24,15 +24,15 @@ export interface ExactlyOnceTarget {
 /**
  * Applies a partition chunk by chunk, one script call per chunk (see apply-script.ts).
  *
- * A partition that fits one chunk (the usual case) is one atomic unit: a replay skips it whatever
+ * A partition not aligned with a source partition that fits one chunk (the usual case) is one atomic unit: a replay skips it whatever
  * records it holds. A larger partition is applied as several atomic units, each with its own marker
  * field `<partition>:<chunk>`; that is exactly-once as long as a replay rebuilds the same commands in
  * the same order (a replayable source recomputing the same batch does), and the marker value holds a
  * digest of the chunk so that a replay with different content fails loudly instead of skipping or
  * applying the wrong chunk. The source offset is recorded with the last chunk only.
  *
- * When the partition is aligned with a source partition, its first chunk also checks the offset this
- * output last applied for it: a range already applied is skipped whatever its batch time.
+ * A partition aligned with a source partition is identified by its offset range instead of its batch
+ * time (see apply-script.ts), so a chunked one interrupted half-way resumes at the next chunk.
  */
 export async function writeExactlyOnce(
   client: RedisClient,
@@ -49,7 +49,6 @@ export async function writeExactlyOnce(
     // Nothing to write and no offset to record: no marker either.
     if (single && chunk.commands.length === 0 && range === undefined) return outcome;
     const keys: string[] = [target.markerKey, target.offsetsKey, target.appliedKey];
-    const flags = range === undefined ? '' : `${chunk.index === 0 ? 'g' : ''}${chunk.last ? 'r' : ''}`;
     const args: RedisValue[] = [
       `${context.partition}:${chunk.index}`,
       single ? '1:-' : `m:${fingerprint(chunk.commands)}`,
@@ -57,7 +56,8 @@ export async function writeExactlyOnce(
       range === undefined ? '' : offsetField(range.topic, range.partition),
       range?.fromOffset ?? '',
       range?.untilOffset ?? '',
-      flags,
+      chunk.index,
+      chunk.last ? '1' : '0',
     ];
     for (const command of chunk.commands) {
       keys.push(command.key);
@@ -73,11 +73,16 @@ export async function writeExactlyOnce(
       // The whole source range was applied before (under another batch time): nothing left to do.
       if (result.by === 'offsets') return outcome;
     }
-    if (result.kind === 'overlap' && range !== undefined) {
+    if (result.kind === 'conflict' && range !== undefined) {
+      const applied = /^\d+$/.test(result.applied)
+        ? `up to ${result.applied}`
+        : result.applied === ''
+          ? 'nothing yet'
+          : `range ${result.applied.replace(':', ', chunks done: ')}`;
       throw new SinkWriteError(
         `${target.doing}: source range ${range.topic}[${range.partition}] ${range.fromOffset}..${range.untilOffset} ` +
-          `overlaps what this output already applied (up to ${result.applied}); applying it would count ` +
-          `${result.applied - range.fromOffset} records twice. Resume the source from sink.offsetStore.`,
+          `(chunk ${chunk.index}) conflicts with what this output already applied (${applied}); applying it ` +
+          'could count records twice or skip some. Resume the source from sink.offsetStore.',
         { retryable: false },
       );
     }

@@ -153,11 +153,65 @@ describe('redisSink exactly-once', () => {
     expect(DStreamError.isInstance(error) && error.code).toBe('SINK_WRITE');
     expect((error as DStreamError).retryable).toBe(false);
     expect((error as Error).message).toMatch(
-      /clicks\[3\] 1\.\.5 overlaps what this output already applied \(up to 3\)/,
+      /clicks\[3\] 1\.\.5 \(chunk 0\) conflicts with what this output already applied \(up to 3\)/,
     );
     expect(await totals(['a'])).toEqual({ a: [3, 3, 3] });
     expect(await sink.offsetStore?.load('clicks-job', ['clicks'])).toEqual([
       { topic: 'clicks', partition: 3, offset: 3 },
+    ]);
+  });
+
+  it('applies the next range recomputed under a batch time already used (recovery of a pending batch)', async () => {
+    prefix = freshPrefix('same-time-next-range');
+    const sink = countsSink();
+    const at = (fromOffset: number, untilOffset: number) => {
+      const range = { topic: 'clicks', partition: 0, fromOffset, untilOffset };
+      return sinkContext({
+        outputId: 'counts',
+        batchTime: 4_000,
+        offsetRanges: [range],
+        partitionOffsetRange: range,
+      });
+    };
+    await sink.writePartition([['a', 1]], at(0, 1));
+    // Same batch time, but the source moved on: these are new records and must be applied.
+    await sink.writePartition([['a', 1]], at(1, 2));
+    expect(await totals(['a'])).toEqual({ a: [2, 2, 2] });
+  });
+
+  it('resumes an aligned chunked partition at the chunk where it stopped, under a new batch time', async () => {
+    prefix = freshPrefix('aligned-chunks');
+    let failAt = 250;
+    const sink = redisSink<number>({
+      mode: 'exactly-once',
+      connection: redisUrl,
+      keyPrefix: prefix,
+      jobId: 'job',
+      maxCommandsPerScript: 100,
+      commands: (i) => {
+        if (i === failAt) throw new Error('the executor died here');
+        return { op: 'incrby', key: `${prefix}:n`, increment: 1 };
+      },
+    });
+    sinks.push(sink as Sink<unknown>);
+    const records = Array.from({ length: 1_000 }, (_, i) => i);
+    const range = { topic: 'clicks', partition: 0, fromOffset: 5_000, untilOffset: 6_000 };
+    const context = sinkContext({
+      outputId: 'counts',
+      batchTime: 1_000,
+      offsetRanges: [range],
+      partitionOffsetRange: range,
+    });
+    await expect(sink.writePartition(records, context)).rejects.toThrow(/the executor died here/);
+    // Chunks 0 and 1 (records 0-199) were applied; chunk 2 never reached Redis.
+    expect(await admin.get(`${prefix}:n`)).toBe('200');
+    failAt = -1;
+    await sink.writePartition(records, { ...context, batchTime: 9_000 });
+    expect(await admin.get(`${prefix}:n`)).toBe('1000');
+    // Counted for the write that completed: 8 chunks applied, the 2 done before were skipped.
+    expect(sink.stats()).toEqual({ partitions: 1, commands: 800, chunksApplied: 8, chunksSkipped: 2 });
+    expect(await sink.offsetStore?.load('job', ['clicks'])).toEqual([
+      { topic: 'clicks', partition: 0, offset: 6_000 },
     ]);
   });
 
