@@ -170,3 +170,43 @@ describe('socketTextStream', () => {
     expect(() => ctx.socketTextStream('127.0.0.1', 70000)).toThrow(/port must be 1..65535, got 70000/);
   });
 });
+
+describe('stopping with a batch in flight', () => {
+  it('a graceful stop waits for the running batch and the batches already generated', async () => {
+    const clock = new ManualClock();
+    const ctx = new StreamingContext({ batchInterval: 1000, clock });
+    let release: (() => void) | undefined;
+    const done: number[] = [];
+    ctx.queueStream([[1], [2]]).foreachBatch(async (b) => {
+      if (b.time === 1000) await new Promise<void>((r) => (release = r));
+      done.push(b.time);
+    });
+    await ctx.start();
+    clock.advance(2000); // batch 1000 runs (and waits), batch 2000 is generated behind it
+    await waitFor(() => release !== undefined);
+    const stopped = ctx.stop({ graceful: true });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toEqual([]);
+    release!();
+    await stopped;
+    expect(done).toEqual([1000, 2000]);
+  });
+
+  it('a non-graceful stop lets the running batch finish and drops the ones queued behind it', async () => {
+    const clock = new ManualClock();
+    const ctx = new StreamingContext({ batchInterval: 1000, clock });
+    let release: (() => void) | undefined;
+    const done: number[] = [];
+    ctx.queueStream([[1], [2]]).foreachBatch(async (b) => {
+      if (b.time === 1000) await new Promise<void>((r) => (release = r));
+      done.push(b.time);
+    });
+    await ctx.start();
+    clock.advance(2000);
+    await waitFor(() => release !== undefined);
+    const stopped = ctx.stop({ graceful: false });
+    release!();
+    await stopped;
+    expect(done).toEqual([1000]);
+  });
+});
