@@ -36,6 +36,7 @@ public final class DstreamHBaseAdmin {
     Configuration conf = HBaseConfiguration.create();
     conf.set("hbase.zookeeper.quorum", args[0]);
     conf.set("hbase.zookeeper.property.clientPort", args[1]);
+    conf.set("hbase.tmp.dir", args[2]); // else the client makes /tmp/hbase-<user>/local/jars
     conf.setInt("hbase.client.retries.number", 15);
     conf.setLong("hbase.client.pause", 200);
     try (Connection connection = ConnectionFactory.createConnection(conf);

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +114,7 @@ export async function openHBaseAdmin(
   requireJava();
   const lib = await ensureJars(hbaseJarSet);
   const classes = await adminClasses(lib);
+  const scratch = await mkdtemp(join(tmpdir(), 'dstream-hbase-admin-'));
   const child: ChildProcess = spawn(
     'java',
     [
@@ -120,6 +122,9 @@ export async function openHBaseAdmin(
       '-XX:TieredStopAtLevel=1',
       '-XX:-UsePerfData',
       '-Djava.net.preferIPv4Stack=true',
+      // HBase's static DynamicClassLoader reads a fresh default config: java.io.tmpdir keeps its
+      // /tmp/hbase-<user>/local/jars inside our scratch dir
+      `-Djava.io.tmpdir=${scratch}`,
       `-Dlog4j2.configurationFile=${join(classes, 'log4j2.properties')}`,
       ...HBASE_JDK17_FLAGS,
       '-cp',
@@ -127,6 +132,7 @@ export async function openHBaseAdmin(
       'DstreamHBaseAdmin',
       host,
       port,
+      scratch,
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -143,6 +149,7 @@ export async function openHBaseAdmin(
   child.once('exit', () => {
     exited = true;
     if (pid !== undefined) untrackChild(pid);
+    rm(scratch, { recursive: true, force: true }).catch(() => {});
     for (const pending of waiting.splice(0)) pending.reject(exitError());
   });
   child.stdin?.on('error', () => {});

@@ -15,7 +15,7 @@ import { ensureJars } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
 import { JvmProcess, logTail } from './jvm-process.js';
 import { freePorts } from './ports.js';
-import { ZooKeeperProbe } from './zookeeper-probe.js';
+import { ZooKeeperProbe, zooKeeperIsOk } from './zookeeper-probe.js';
 
 export { HBASE_VERSION, hbaseJarSet } from './hbase-config.js';
 
@@ -184,7 +184,6 @@ async function startOnce(
       join(conf, 'hbase-site.xml'),
       hbaseSiteXml({ run, zkPort, masterPort, distributed, regionServers: regionServerCount }),
     );
-    probe = new ZooKeeperProbe(zookeeper);
     if (distributed) {
       const zooCfgFile = join(run, 'zoo.cfg');
       await writeFile(zooCfgFile, zooCfg(run, zkPort));
@@ -202,8 +201,14 @@ async function startOnce(
         pidFile: join(run, 'zookeeper.pid'),
         owns: [zooCfgFile],
       });
-      await waitUntil('ZooKeeper', async () => probe?.isConnected === true, watched(), 60_000);
+      await waitUntil(
+        `ZooKeeper on ${zookeeper}`,
+        () => zooKeeperIsOk('127.0.0.1', zkPort),
+        watched(),
+        90_000,
+      );
     }
+    probe = new ZooKeeperProbe(zookeeper);
     const masterArgs = distributed ? ['-Xms256m', '-Xmx512m'] : ['-Xms512m', '-Xmx1g'];
     master.jvm = new JvmProcess({
       label: master.label,
@@ -284,16 +289,27 @@ async function startOnce(
       const before = new Set(
         ((await zk.children('/hbase/rs')) ?? []).filter((name) => portOf(name) === node.port),
       );
-      const jvm = launchRegionServer(node);
-      await waitUntil(
-        `${node.label} on port ${node.port}`,
-        async () =>
-          ((await zk.children('/hbase/rs')) ?? []).some(
-            (name) => portOf(name) === node.port && !before.has(name),
-          ),
-        [jvm, ...watched().filter((other) => other !== jvm && other.alive)],
-        START_TIMEOUT_MS,
-      );
+      const registered = async () =>
+        ((await zk.children('/hbase/rs')) ?? []).some(
+          (name) => portOf(name) === node.port && !before.has(name),
+        );
+      for (let attempt = 1; ; attempt++) {
+        const jvm = launchRegionServer(node);
+        try {
+          const others = watched().filter((other) => other !== jvm && other.alive);
+          await waitUntil(
+            `${node.label} on port ${node.port}`,
+            registered,
+            [jvm, ...others],
+            START_TIMEOUT_MS,
+          );
+          return;
+        } catch (error) {
+          // the killed server's port can linger for a moment; anything else is a real failure
+          if (jvm.alive || attempt >= 3 || !PORT_IN_USE.test(String(error))) throw error;
+          await sleep(1000);
+        }
+      }
     },
     async openAdmin() {
       if (stopped) throw new Error('openAdmin: the cluster was stopped');

@@ -60,7 +60,8 @@ export const kafkaJarSet = (version: KafkaVersion): JarSet => ({
   name: `kafka-${version}`,
 });
 
-const START_TIMEOUT_MS = 90_000;
+// generous: four JVMs starting at once on 2 busy cores took up to 45 s here
+const START_TIMEOUT_MS = 120_000;
 
 interface KafkaNode {
   nodeId: number;
@@ -282,6 +283,7 @@ function formatStorage(lib: string, logOption: string, clusterId: string, propsF
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -291,6 +293,7 @@ function formatStorage(lib: string, logOption: string, clusterId: string, propsF
     });
     child.once('error', reject);
     child.once('close', (code) => {
+      clearTimeout(timer);
       if (code === 0) resolve();
       else
         reject(

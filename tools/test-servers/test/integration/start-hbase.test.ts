@@ -48,7 +48,10 @@ describe('startHBase', () => {
         // the ephemeral znode goes when the dead server's session expires (zookeeper.session.timeout=6000)
         const deadline = Date.now() + 30_000;
         while ((await getChildren(zk, '/hbase/rs')).some((name) => name.includes(`,${victim.port},`))) {
-          if (Date.now() > deadline) throw new Error('killed region server still registered after 30 s');
+          if (Date.now() > deadline) {
+            const names = await getChildren(zk, '/hbase/rs');
+            throw new Error(`killed region server ${victim.port} still registered after 30 s: ${names}`);
+          }
           await sleep(250);
         }
         await cluster.startRegionServer(1);
