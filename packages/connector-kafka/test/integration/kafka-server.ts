@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
+import { KafkaTestCluster } from '@dstream/kafka-testkit';
 import { useKafka } from '@dstream/test-servers/vitest';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
+/** Real Apache Kafka (tools/test-servers) or the in-process @dstream/kafka-testkit broker. */
+export type KafkaBackend = 'kafka' | 'testkit';
+
 export interface TestKafka {
+  backend: KafkaBackend;
   bootstrap: string[];
+  /** The in-process broker (fault hooks) when backend is 'testkit'. */
+  testkit: KafkaTestCluster | undefined;
   kafka: Kafka;
   admin: Admin;
   topic(partitions?: number, config?: Record<string, string>): Promise<string>;
@@ -14,17 +21,27 @@ export interface TestKafka {
 }
 
 /**
- * The run's shared real Kafka broker from tools/test-servers (Maven Central jars, no Docker).
- * DSTREAM_KAFKA_BOOTSTRAP=host:port runs the tests against a broker you started yourself.
+ * The run's shared real Kafka broker from tools/test-servers (Maven Central jars, no Docker), or a
+ * fresh in-process testkit broker. DSTREAM_KAFKA_BOOTSTRAP=host:port runs the real-Kafka tests
+ * against a broker you started yourself.
  */
-export async function testKafka(): Promise<TestKafka> {
+export async function testKafka(backend: KafkaBackend = 'kafka'): Promise<TestKafka> {
   const given = process.env.DSTREAM_KAFKA_BOOTSTRAP;
-  const bootstrap = given !== undefined && given !== '' ? given.split(',') : (await useKafka()).bootstrap;
+  let testkit: KafkaTestCluster | undefined;
+  let bootstrap: string[];
+  if (backend === 'testkit') {
+    testkit = await KafkaTestCluster.start({ brokers: 1 });
+    bootstrap = testkit.bootstrap;
+  } else {
+    bootstrap = given !== undefined && given !== '' ? given.split(',') : (await useKafka()).bootstrap;
+  }
   const kafka = new KafkaClass({ brokers: bootstrap, clientId: 'dstream-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   return {
+    backend,
     bootstrap,
+    testkit,
     kafka,
     admin,
     async topic(partitions = 3, config = {}) {
@@ -44,6 +61,7 @@ export async function testKafka(): Promise<TestKafka> {
     },
     async stop() {
       await admin.disconnect();
+      await testkit?.stop();
     },
   };
 }

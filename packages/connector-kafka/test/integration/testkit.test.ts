@@ -1,0 +1,11 @@
+import { contractCases } from './contract-cases.js';
+import { directStreamCases } from './direct-stream-cases.js';
+import { kafkaSinkCases } from './kafka-sink-cases.js';
+import { transactionalSinkCases } from './transactional-sink-cases.js';
+
+// The fast cases again, against the in-process @dstream/kafka-testkit broker: users who test their
+// jobs on the testkit get the behaviour these tests check on real Kafka.
+kafkaSinkCases('testkit');
+transactionalSinkCases('testkit');
+directStreamCases('testkit');
+contractCases('testkit');
