@@ -234,6 +234,7 @@ describe('kafkajs against the testkit', () => {
         "offsetAfterAbort": "5",
         "offsetAfterCommit": "5",
         "offsetAfterLast": "7",
+        "offsetBefore": "-1",
         "offsets": [
           [
             0,
@@ -353,6 +354,48 @@ describe('kafkajs against the testkit', () => {
           ],
         ],
         "badPartitions": "INVALID_PARTITIONS",
+        "byTimestamp": [
+          [
+            [
+              0,
+              "0",
+            ],
+            [
+              1,
+              "0",
+            ],
+          ],
+          [
+            [
+              0,
+              "0",
+            ],
+            [
+              1,
+              "1",
+            ],
+          ],
+          [
+            [
+              0,
+              "0",
+            ],
+            [
+              1,
+              "2",
+            ],
+          ],
+          [
+            [
+              0,
+              "0",
+            ],
+            [
+              1,
+              "3",
+            ],
+          ],
+        ],
         "consumedAfterDelete": [
           [
             0,
@@ -389,6 +432,16 @@ describe('kafkajs against the testkit', () => {
             0,
             "only",
           ],
+          [
+            1,
+            1,
+            "t+10",
+          ],
+          [
+            1,
+            2,
+            "t+20",
+          ],
         ],
         "created": [
           true,
@@ -416,7 +469,7 @@ describe('kafkajs against the testkit', () => {
           [
             1,
             "0",
-            "1",
+            "3",
           ],
         ],
         "offsetsBefore": [
@@ -428,7 +481,7 @@ describe('kafkajs against the testkit', () => {
           [
             1,
             "0",
-            "1",
+            "3",
           ],
         ],
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { consumeUntil, kafkaClient, sortOffsets, waitFor } from './kafkajs-helpers.js';
+import { consumeUntil, kafkaClient, sortOffsets, waitFor, whenCoordinatorReady } from './kafkajs-helpers.js';
 
 /**
  * kafkajs admin: create (twice), list, fetch offsets, delete records, a group whose committed offset was
@@ -27,18 +27,43 @@ export async function adminScenario(bootstrap: string[]) {
       topic,
       messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `v${i}` })),
     });
-    await producer.send({ topic, messages: [{ partition: 1, value: 'only' }] });
+    const base = 1_700_000_000_000;
+    await producer.send({
+      topic,
+      messages: [{ partition: 1, value: 'only', timestamp: String(base) }],
+    });
+    await producer.send({
+      topic,
+      messages: [10, 20].map((delta) => ({
+        partition: 1,
+        value: `t+${delta}`,
+        timestamp: String(base + delta),
+      })),
+    });
+    const byTime = async (timestamp: number) =>
+      sortOffsets(await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).map((o) => [
+        o.partition,
+        o.offset,
+      ]);
+    steps.byTimestamp = [
+      await byTime(base - 1),
+      await byTime(base + 5),
+      await byTime(base + 20),
+      await byTime(base + 99),
+    ];
     steps.offsetsBefore = sortOffsets(await admin.fetchTopicOffsets(topic)).map((o) => [
       o.partition,
       o.low,
       o.high,
     ]);
-    steps.noCommits = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions.map(
-      (p) => p.offset,
+    steps.noCommits = (
+      await whenCoordinatorReady(() => admin.fetchOffsets({ groupId, topics: [topic] }))
+    )[0]?.partitions.map((p) => p.offset);
+    await whenCoordinatorReady(() =>
+      admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }] }),
     );
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }] });
     steps.afterSetOffsets = sortOffsets(
-      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions,
+      (await whenCoordinatorReady(() => admin.fetchOffsets({ groupId, topics: [topic] })))[0]!.partitions,
     ).map((p) => [p.partition, p.offset]);
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '4' }] });
     steps.offsetsAfterDelete = sortOffsets(await admin.fetchTopicOffsets(topic)).map((o) => [
@@ -48,15 +73,17 @@ export async function adminScenario(bootstrap: string[]) {
     ]);
     // The group's committed offset 2 now lies below the log start: the fetch gets OFFSET_OUT_OF_RANGE and
     // the consumer resets to the earliest offset (fromBeginning), 4.
-    const consumed = await consumeUntil(kafka, topic, groupId, (seen) => seen.length >= 7);
+    const consumed = await consumeUntil(kafka, topic, groupId, (seen) => seen.length >= 9);
     steps.consumedAfterDelete = consumed.map((r) => [r.partition, r.offset, r.value]);
-    const described = await admin.describeGroups([groupId]);
+    const described = await whenCoordinatorReady(() => admin.describeGroups([groupId]));
     steps.describedAfterLeave = described.groups.map((g) => [g.state, g.members.length]);
-    steps.listedGroup = (await admin.listGroups()).groups.some((g) => g.groupId === groupId);
-    await admin.deleteGroups([groupId]);
-    steps.afterDeleteGroup = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions.map(
-      (p) => p.offset,
+    steps.listedGroup = (await whenCoordinatorReady(() => admin.listGroups())).groups.some(
+      (g) => g.groupId === groupId,
     );
+    await whenCoordinatorReady(() => admin.deleteGroups([groupId]));
+    steps.afterDeleteGroup = (
+      await whenCoordinatorReady(() => admin.fetchOffsets({ groupId, topics: [topic] }))
+    )[0]?.partitions.map((p) => p.offset);
     await admin.deleteTopics({ topics: [topic] });
     // Brokers learn of a deletion from the controller a moment after DeleteTopics returns: poll.
     steps.listedAfterDelete = await waitFor('topic deletion', async () =>

@@ -78,3 +78,22 @@ export async function consumeUntil(
 export function sortOffsets<T extends { partition: number }>(items: T[]): T[] {
   return [...items].sort((a, b) => a.partition - b.partition);
 }
+
+/** COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR. */
+const COORDINATOR_WARMING = new Set([14, 15, 16]);
+
+/**
+ * Retries an admin call while a freshly started real broker is still creating or loading its
+ * __consumer_offsets partition (kafkajs' admin does not retry these for fetchOffsets).
+ */
+export async function whenCoordinatorReady<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === undefined || !COORDINATOR_WARMING.has(code) || attempt >= 100) throw error;
+      await sleep(100);
+    }
+  }
+}

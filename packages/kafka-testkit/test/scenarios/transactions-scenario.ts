@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { consumeUntil, kafkaClient, sortOffsets, waitFor } from './kafkajs-helpers.js';
+import { consumeUntil, kafkaClient, sortOffsets, waitFor, whenCoordinatorReady } from './kafkajs-helpers.js';
 
 /**
  * kafkajs transactional producer: commit, abort and commit again, each with sendOffsets; a zombie fenced
@@ -41,7 +41,12 @@ export async function transactionsScenario(bootstrap: string[]) {
       return sortOffsets(sent).map((r) => [r.partition, r.errorCode, r.baseOffset]);
     };
     const committedOffset = () =>
-      admin.fetchOffsets({ groupId, topics: [input] }).then((t) => t[0]?.partitions[0]?.offset);
+      whenCoordinatorReady(() => admin.fetchOffsets({ groupId, topics: [input] })).then(
+        (t) => t[0]?.partitions[0]?.offset,
+      );
+    // Also waits for a freshly started real broker's group coordinator: kafkajs does not retry
+    // TxnOffsetCommit while it loads.
+    steps.offsetBefore = await committedOffset();
     steps.first = await run(['c1', 'c2', 'c3'], '5', true);
     // Kafka writes the offset markers asynchronously after EndTxn: poll until the commit is visible.
     steps.offsetAfterCommit = await waitFor('committed txn offset', async () =>
