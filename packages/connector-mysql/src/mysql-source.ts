@@ -1,4 +1,4 @@
-import type { JsonValue, OffsetRange, Source, SourceBatch } from '@dstream/core';
+import type { JsonValue, OffsetRange, OffsetStore, Source, SourceBatch } from '@dstream/core';
 import { ConfigError, SourceReadError } from '@dstream/core';
 import { quoteIdentifier, quoteTableName } from './identifiers.js';
 import {
@@ -29,6 +29,14 @@ export interface MysqlSourceOptions<T> extends MysqlClientOptions {
   numPartitions?: number;
   /** Start after this value (rows with a greater value are read). Default: from the first row. */
   startAfter?: number | string;
+  /**
+   * Resume from where a transactional sink committed (integer column, one partition per batch):
+   * at start the source skips to the stored next offset of topic = `table`, partition 0, when it
+   * is ahead of the checkpoint. Pass the sink's `offsetStore` and its `jobId`.
+   */
+  offsetStore?: OffsetStore;
+  /** The job id the offsets are stored under (required with `offsetStore`). */
+  jobId?: string;
   /** Turns a row into a record. Default: the row object itself. */
   recordOf?: (row: MysqlRow) => T;
   /** Shown in logs. Default `mysqlSource(<table>)`. */
@@ -93,6 +101,18 @@ export function mysqlSource<T = MysqlRow>(options: MysqlSourceOptions<T>): Sourc
       `${name}: startAfter must be a number or a string, got ${typeof options.startAfter}`,
     );
   }
+  if (options.offsetStore !== undefined) {
+    if (typeof options.jobId !== 'string' || options.jobId === '') {
+      throw new ConfigError(
+        `${name}: offsetStore needs jobId (the sink's jobId), got ${JSON.stringify(options.jobId)}`,
+      );
+    }
+    // With several partitions per batch, sub-ranges commit independently and no single stored
+    // offset says where everything before it is done.
+    if (numPartitions !== 1) {
+      throw new ConfigError(`${name}: offsetStore needs numPartitions: 1, got ${numPartitions}`);
+    }
+  }
   const { provider, owned } = resolveProvider(options, name);
   const recordOf = options.recordOf ?? ((row: MysqlRow) => row as T);
   const key = options.column;
@@ -153,6 +173,20 @@ export function mysqlSource<T = MysqlRow>(options: MysqlSourceOptions<T>): Sourc
     name,
     replayable: true,
     replayReason: `the bounds of ${key} for every unfinished batch are in the checkpoint`,
+    async start() {
+      if (options.offsetStore === undefined) return;
+      const stored = await options.offsetStore.load(options.jobId!, [options.table]);
+      const next = stored.find((o) => o.partition === 0)?.offset;
+      if (next === undefined) return;
+      if (after !== null && typeof after !== 'number') {
+        throw new ConfigError(
+          `${name}: offsetStore needs an integer column; the position is ${JSON.stringify(after)}`,
+        );
+      }
+      // Rows below `next` were committed with their offsets. Unfinished batches in the restored
+      // position still replay their exact bounds: the sink's markers skip the committed ones.
+      if (after === null || next - 1 > after) after = next - 1;
+    },
     async compute(time) {
       const replay = pending.find((p) => p[0] === time);
       if (replay !== undefined) return toBatch(await read(replay[1], replay[2]), replay[1]);

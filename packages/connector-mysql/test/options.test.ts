@@ -69,6 +69,13 @@ describe('mysqlOffsetStore and mysqlSource options', () => {
     expect(() => mysqlSource({ connection, table: 'orders', column: 'id', maxRowsPerBatch: 1.5 })).toThrow(
       /maxRowsPerBatch must be a whole number >= 1, got 1.5/,
     );
+    const offsetStore = mysqlOffsetStore({ connection });
+    expect(() => mysqlSource({ connection, table: 'orders', column: 'id', offsetStore })).toThrow(
+      /offsetStore needs jobId/,
+    );
+    expect(() =>
+      mysqlSource({ connection, table: 'orders', column: 'id', offsetStore, jobId: 'j', numPartitions: 2 }),
+    ).toThrow(/offsetStore needs numPartitions: 1, got 2/);
   });
 
   it('a source starts with an empty position and restores one', () => {

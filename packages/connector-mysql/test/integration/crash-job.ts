@@ -10,6 +10,9 @@
  * instead of regenerating the batch times since the checkpoint (Spark's JobGenerator does), so a
  * batch committed after the last checkpoint is read again under a new batch time.
  *
+ * With mode `aligned`, there is no shuffle: one partition per batch, the per-row counts are added
+ * by the transactional sink with the batch's offsets, and the source resumes from those offsets.
+ *
  * Arguments: mode checkpointDir sourceTable upsertTable transactionalTable markerTable offsetTable totalRows
  */
 import { StreamingContext } from '@dstream/core';
@@ -24,6 +27,38 @@ if (totalRows === undefined) throw new Error('crash-job: missing arguments');
 function create(): StreamingContext {
   const ctx = new StreamingContext({ batchInterval: 100, defaultParallelism: 2, maxTaskAttempts: 10 });
   ctx.checkpoint(checkpointDir!, { interval: 100 });
+  const tables = {
+    connection,
+    markerTable: markerTable!,
+    offsetTable: offsetTable!,
+    columns: ['word', 'count'],
+  };
+  if (mode === 'aligned') {
+    // No shuffle: each batch is one partition whose rows and offset commit in one transaction, and
+    // the source resumes from those offsets.
+    const sink = mysqlSink<[string, number]>({
+      ...tables,
+      table: txTable!,
+      key: 'word',
+      mode: 'transactional',
+      update: { count: 'increment' },
+      jobId: 'crash-aligned',
+    });
+    ctx
+      .source(
+        mysqlSource<{ id: number; word: string }>({
+          connection,
+          table: sourceTable!,
+          column: 'id',
+          maxRowsPerBatch: 120,
+          offsetStore: sink.offsetStore!,
+          jobId: 'crash-aligned',
+        }),
+      )
+      .map((row): [string, number] => [row.word, 1])
+      .to(sink);
+    return ctx;
+  }
   const words = ctx
     .source(
       mysqlSource<{ id: number; word: string }>({
@@ -35,12 +70,6 @@ function create(): StreamingContext {
       }),
     )
     .map((row): [string, number] => [row.word, 1]);
-  const tables = {
-    connection,
-    markerTable: markerTable!,
-    offsetTable: offsetTable!,
-    columns: ['word', 'count'],
-  };
   if (mode === 'increment') {
     words
       .reduceByKey((a, b) => a + b)
@@ -73,7 +102,7 @@ const admin = await createConnection(connection);
 for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 100));
   const [rows] = await admin.query(
-    `SELECT COALESCE(SUM(count), 0) AS n FROM \`${mode === 'increment' ? txTable : upsertTable}\``,
+    `SELECT COALESCE(SUM(count), 0) AS n FROM \`${mode === 'state' ? upsertTable : txTable}\``,
   );
   if (Number((rows as Array<{ n: number }>)[0]!.n) >= Number(totalRows)) break;
 }

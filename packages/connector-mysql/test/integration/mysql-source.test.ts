@@ -1,6 +1,6 @@
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlSource } from '../../src/index.js';
+import { mysqlOffsetStore, mysqlSource } from '../../src/index.js';
 import { adminConnection, connection, dropTables, freshName } from './mariadb.js';
 
 let admin: Connection;
@@ -129,6 +129,30 @@ describe('mysqlSource (MariaDB)', () => {
       expect(source.position?.()).toEqual({ after: 'b01', pending: [[1000, 'a01', 'b01']] });
     } finally {
       await source.stop?.();
+    }
+  });
+
+  it('resumes from a sink offset store when it is ahead of the restored position', async () => {
+    const table = await ordersTable(10);
+    const offsetTable = freshName('offsets');
+    tables.push(offsetTable);
+    const offsetStore = mysqlOffsetStore({ connection, table: offsetTable });
+    await offsetStore.save('copy-job', [{ topic: table, partition: 0, fromOffset: 1, untilOffset: 7 }]);
+    const options = { connection, table, column: 'id', offsetStore, jobId: 'copy-job' };
+    const ahead = mysqlSource<{ id: number }>(options);
+    const behind = mysqlSource<{ id: number }>(options);
+    try {
+      await ahead.start?.({ batchInterval: 1000, rateLimit: () => undefined, log: () => {} });
+      expect(ids((await ahead.compute(1000)).partitions)).toEqual([[7, 8, 9, 10]]);
+      // A restored position past the stored offset wins, and its unfinished batch replays exactly.
+      behind.restore?.({ after: 9, pending: [[1000, 7, 9]] });
+      await behind.start?.({ batchInterval: 1000, rateLimit: () => undefined, log: () => {} });
+      expect(ids((await behind.compute(1000)).partitions)).toEqual([[8, 9]]);
+      expect(ids((await behind.compute(2000)).partitions)).toEqual([[10]]);
+    } finally {
+      await ahead.stop?.();
+      await behind.stop?.();
+      await offsetStore.close?.();
     }
   });
 });
