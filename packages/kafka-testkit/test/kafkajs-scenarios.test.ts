@@ -25,7 +25,7 @@ describe('kafkajs against the testkit', () => {
             ],
             [
               1,
-              "3",
+              "6",
               null,
             ],
             [
@@ -72,6 +72,21 @@ describe('kafkajs against the testkit', () => {
             "p1-0",
           ],
           [
+            1,
+            "3",
+            "idempotent-0",
+          ],
+          [
+            1,
+            "4",
+            "idempotent-1",
+          ],
+          [
+            1,
+            "5",
+            "idempotent-2",
+          ],
+          [
             2,
             "0",
             "p2-1",
@@ -98,6 +113,29 @@ describe('kafkajs against the testkit', () => {
           ],
         ],
         "created": true,
+        "idempotentSends": [
+          [
+            [
+              1,
+              0,
+              "3",
+            ],
+          ],
+          [
+            [
+              1,
+              0,
+              "4",
+            ],
+          ],
+          [
+            [
+              1,
+              0,
+              "5",
+            ],
+          ],
+        ],
         "offsets": [
           [
             0,
@@ -107,7 +145,7 @@ describe('kafkajs against the testkit', () => {
           [
             1,
             "0",
-            "3",
+            "6",
           ],
           [
             2,
@@ -115,7 +153,7 @@ describe('kafkajs against the testkit', () => {
             "5",
           ],
         ],
-        "secondGroupCount": 12,
+        "secondGroupCount": 15,
         "sends": [
           [
             [

@@ -24,6 +24,22 @@ export async function produceConsumeScenario(bootstrap: string[]) {
       });
       sends.push(sortOffsets(result).map((r) => [r.partition, r.errorCode, r.baseOffset]));
     }
+    const idempotent = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await idempotent.connect();
+    const idempotentSends = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await idempotent.send({
+        topic,
+        acks: -1,
+        messages: [{ partition: 1, key: `i${i}`, value: `idempotent-${i}` }],
+      });
+      idempotentSends.push(result.map((r) => [r.partition, r.errorCode, r.baseOffset]));
+    }
+    await idempotent.disconnect();
     const offsets = sortOffsets(await admin.fetchTopicOffsets(topic)).map((o) => [
       o.partition,
       o.low,
@@ -40,13 +56,14 @@ export async function produceConsumeScenario(bootstrap: string[]) {
         await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
       },
     });
-    await waitFor('12 records', () => (consumed.length >= 12 ? true : undefined));
+    await waitFor('15 records', () => (consumed.length >= 15 ? true : undefined));
     await consumer.disconnect();
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const again = await consumeUntil(kafka, topic, `group-${randomUUID()}`, (seen) => seen.length >= 12);
+    const again = await consumeUntil(kafka, topic, `group-${randomUUID()}`, (seen) => seen.length >= 15);
     return {
       created,
       sends,
+      idempotentSends,
       offsets,
       consumed: consumed.sort((a, b) => a[0] - b[0] || Number(a[1]) - Number(b[1])),
       committed: committed.map((t) =>
