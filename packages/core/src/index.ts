@@ -52,6 +52,8 @@ export type {
   StreamingContextOptions,
 } from './streaming-context.js';
 export { localCheckpointStore } from './checkpoint/local-checkpoint-store.js';
+export { Accumulator } from './accumulators.js';
+export type { Broadcast } from './accumulators.js';
 export type { CheckpointData } from './checkpoint/checkpoint-data.js';
 export { ManualClock, SystemClock } from './scheduler/clock.js';
 export type { Clock, ClockTimer } from './scheduler/clock.js';

@@ -11,6 +11,9 @@ import {
   writeCheckpoint,
 } from './checkpoint/checkpoint-data.js';
 import { localCheckpointStore } from './checkpoint/local-checkpoint-store.js';
+import { Accumulator, type Broadcast, applyDeltas, withTaskAccumulators } from './accumulators.js';
+import type { ExecutorData } from './executor/executor-protocol.js';
+import { ExecutorPool } from './executor/executor-pool.js';
 import { closeExecutorClients } from './client-providers.js';
 import type { CheckpointStore } from './contracts/checkpoint-store.js';
 import type { Receiver } from './contracts/receiver.js';
@@ -33,7 +36,7 @@ import type { ReceiverSupervisor } from './receiver/receiver-supervisor.js';
 import { WriteAheadLog } from './wal/write-ahead-log.js';
 import { socketReceiver } from './receiver/socket-receiver.js';
 import { type Clock, SystemClock } from './scheduler/clock.js';
-import { runTasksInline } from './scheduler/inline-task-runner.js';
+import { type TaskRunnerOptions, runTasksInline } from './scheduler/inline-task-runner.js';
 import { JobScheduler } from './scheduler/job-scheduler.js';
 
 export interface StreamingContextOptions {
@@ -66,6 +69,13 @@ export interface StreamingContextOptions {
    * (the log goes to `<dir>/receivedData`) or an explicit directory.
    */
   writeAheadLog?: boolean | { directory: string };
+  /**
+   * Worker-thread executors (default 0: tasks run on the driver's event loop). Each executor loads
+   * `jobModule` and rebuilds the graph with the same job function; use `StreamingContext.fromModule`.
+   */
+  executors?: number;
+  /** The module and export of the job function, for executors (set by fromModule). */
+  jobModule?: { url: string | URL; export?: string };
 }
 
 export interface CheckpointOptions {
@@ -120,6 +130,7 @@ export class StreamingContext {
   private readonly supervisors: ReceiverSupervisor<unknown>[] = [];
   private readonly inputEnv: InputEnvironment;
   private readonly options: StreamingContextOptions;
+  private readonly taskOptions: TaskRunnerOptions;
   private contextState: ContextState = 'initialized';
   private receiverCount = 0;
   private terminated: Promise<void>;
@@ -135,6 +146,10 @@ export class StreamingContext {
   private checkpointDirectory: string | undefined;
   private tracker: ReceivedBlockTracker | undefined;
   private walReplay: { checkpointTime: Time; pendingTimes: Time[] } | undefined;
+  private readonly accumulators: Accumulator[] = [];
+  private readonly broadcasts: unknown[] = [];
+  private executorData: ExecutorData | undefined;
+  private pool: ExecutorPool | undefined;
 
   constructor(options: StreamingContextOptions) {
     this.options = options;
@@ -149,15 +164,15 @@ export class StreamingContext {
     const maxTaskAttempts = positive('maxTaskAttempts', options.maxTaskAttempts, 4, true);
     const concurrency = positive('taskConcurrency', options.taskConcurrency, 8, true);
     const out = options.out ?? ((text: string) => process.stdout.write(text));
+    this.taskOptions = { maxTaskAttempts, concurrency, retryDelay: 50, logger: this.logger };
     this.graph.runtime = {
       runTasks: (label, time, n, task) =>
-        runTasksInline(
-          { maxTaskAttempts, concurrency, retryDelay: 50, logger: this.logger },
-          label,
-          time,
-          n,
-          task,
-        ),
+        runTasksInline(this.taskOptions, label, time, n, async (partition, attempt, executorId) => {
+          const { deltas } = await withTaskAccumulators(this.accumulators, () =>
+            task(partition, attempt, executorId),
+          );
+          applyDeltas(this.accumulators, deltas);
+        }),
       write: out,
     };
     this.inputEnv = {
@@ -205,10 +220,10 @@ export class StreamingContext {
    */
   static async getOrCreate(
     checkpoint: string | CheckpointStore,
-    create: () => StreamingContext,
+    create: () => StreamingContext | Promise<StreamingContext>,
     options: GetOrCreateOptions = {},
   ): Promise<StreamingContext> {
-    const ctx = create();
+    const ctx = await create();
     if (!(ctx instanceof StreamingContext))
       throw new ConfigError('getOrCreate: the create function must return a StreamingContext');
     if (ctx.checkpointStoreValue === undefined) ctx.checkpoint(checkpoint);
@@ -252,6 +267,81 @@ export class StreamingContext {
   /** True when this context was restored from a checkpoint by getOrCreate. */
   get restoredFromCheckpoint(): boolean {
     return this.recovered !== undefined;
+  }
+
+  /**
+   * Imports a job module and builds its graph: what worker-thread executors need, since each of
+   * them loads the same module and rebuilds the same graph.
+   *
+   * ```ts
+   * // job.ts: export function wordCount(ctx: StreamingContext) { ... }
+   * const ctx = await StreamingContext.fromModule(new URL('./job.ts', import.meta.url), 'wordCount', {
+   *   batchInterval: 1000,
+   *   executors: 2,
+   * });
+   * ```
+   */
+  static async fromModule(
+    url: string | URL,
+    exportName: string,
+    options: StreamingContextOptions,
+  ): Promise<StreamingContext> {
+    const href = String(url);
+    const module = (await import(href)) as Record<string, unknown>;
+    const job = module[exportName];
+    if (typeof job !== 'function')
+      throw new ConfigError(`fromModule: ${href} has no job function export "${exportName}"`);
+    const ctx = new StreamingContext({ ...options, jobModule: { url: href, export: exportName } });
+    (job as Job)(ctx);
+    return ctx;
+  }
+
+  /** @internal The context an executor builds its copy of the graph on. */
+  static forExecutor(data: ExecutorData): StreamingContext {
+    const ctx = new StreamingContext({
+      batchInterval: data.batchInterval,
+      defaultParallelism: data.defaultParallelism,
+    });
+    ctx.executorData = data;
+    return ctx;
+  }
+
+  /** @internal An executor's graph. */
+  executorGraph(): DStreamGraph {
+    return this.graph;
+  }
+
+  /**
+   * A read-only value sent once to each executor (Spark's broadcast variable).
+   *
+   * ```ts
+   * const blacklist = ctx.broadcast(new Set(['spam']));
+   * words.filter((w) => !blacklist.value.has(w));
+   * ```
+   */
+  broadcast<T>(value: T): Broadcast<T> {
+    this.graph.assertMutable('a broadcast variable');
+    const id = this.broadcasts.length;
+    // On an executor the driver's value wins: a job that computes its value from local state
+    // (a file, the clock) still sees exactly what the driver saw.
+    const shipped = this.executorData?.broadcasts[id] as T | undefined;
+    const resolved =
+      this.executorData !== undefined && id < this.executorData.broadcasts.length ? (shipped as T) : value;
+    this.broadcasts.push(resolved);
+    return { id, value: resolved };
+  }
+
+  /**
+   * A sum that tasks add to and the driver reads; a task's additions count once, when it succeeds.
+   *
+   * ```ts
+   * const malformed = ctx.accumulator('malformed');
+   * ```
+   */
+  accumulator(name: string): Accumulator {
+    const acc = new Accumulator(this.accumulators.length, name);
+    this.accumulators.push(acc);
+    return acc;
   }
 
   /** A context with the graph that `job` builds. */
@@ -337,7 +427,10 @@ export class StreamingContext {
     }
     if (this.options.requireGuarantee !== undefined)
       assertGuarantee(this.guarantees(), this.options.requireGuarantee);
+    if (this.executorData !== undefined)
+      throw new StateError("an executor's copy of the graph is never started");
     this.tracker = await this.openBlockTracker();
+    await this.startExecutors();
     const now = this.clock.now();
     const recovered = this.recovered;
     const firstReplay = this.walReplay?.pendingTimes[0];
@@ -369,6 +462,40 @@ export class StreamingContext {
         (recovered && { checkpointTime: recovered.checkpointTime, pendingTimes: recovered.pendingTimes }),
     );
     this.bus.post('onStreamingStarted', { time: now });
+  }
+
+  private async startExecutors(): Promise<void> {
+    const count = this.options.executors ?? 0;
+    if (!Number.isInteger(count) || count < 0)
+      throw new ConfigError(`StreamingContext: executors must be a whole number >= 0, got ${count}`);
+    if (count === 0) return;
+    const module = this.options.jobModule;
+    if (module === undefined) {
+      throw new ConfigError(
+        `executors: ${count} needs the job's module so each executor can rebuild the graph: create the context with StreamingContext.fromModule(url, exportName, options)`,
+      );
+    }
+    const pool = new ExecutorPool({
+      count,
+      moduleUrl: String(module.url),
+      exportName: module.export ?? 'default',
+      batchInterval: this.batchInterval,
+      defaultParallelism: this.graph.defaultParallelism,
+      broadcasts: this.broadcasts,
+      accumulators: this.accumulators,
+      fingerprint: this.graph.fingerprint(),
+      graph: this.graph.describe(),
+      tasks: this.taskOptions,
+      logger: this.logger,
+    });
+    try {
+      await pool.start();
+    } catch (error) {
+      await pool.stop();
+      throw error;
+    }
+    this.pool = pool;
+    this.graph.runtime = { ...this.graph.runtime!, executors: pool };
   }
 
   private async openBlockTracker(): Promise<ReceivedBlockTracker> {
@@ -511,6 +638,7 @@ export class StreamingContext {
     for (const supervisor of this.supervisors) await supervisor.stop().catch((e: unknown) => errors.push(e));
     for (const input of this.graph.inputs) await input.hooks.stop().catch((e: unknown) => errors.push(e));
     for (const output of this.graph.outputs) await output.close?.().catch((e: unknown) => errors.push(e));
+    await this.pool?.stop().catch((e: unknown) => errors.push(e));
     await closeExecutorClients();
     await this.tracker?.close().catch((e: unknown) => errors.push(e));
     for (const e of errors) this.logger.warn('error while stopping', { error: e });

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Time } from '../batch.js';
 import type { JsonValue } from '../contracts/source.js';
 import { StateError } from '../errors.js';
-import type { DStream } from './dstream.js';
+import type { OffsetRange } from '../contracts/offset-store.js';
+import type { DStream, PartitionScan } from './dstream.js';
 import type { InputDescription } from './types.js';
 
 /** An input stream's hooks into batch generation (sources, receivers, queues). */
@@ -29,6 +30,8 @@ export interface OutputOperation {
   /** Runs the operation for a batch; false when the stream had no batch at that time. */
   run(time: Time): Promise<boolean>;
   close?(): Promise<void>;
+  /** The per-partition work of foreachPartition and sinks: what executors run. */
+  partitionTask?: (records: readonly unknown[], context: PartitionTaskContext) => Promise<void>;
   /** What a replayed batch does to this output (sinks declare it; user functions run again). */
   readonly guarantee: 'idempotent' | 'transactional' | 'at-least-once';
   readonly mechanism: string;
@@ -48,6 +51,32 @@ export interface OutputRuntime {
   ): Promise<void>;
   /** Where print() writes. */
   write(text: string): void;
+  /** Worker-thread executors, when the context has any. */
+  executors?: ExecutorBackend;
+}
+
+/** What an output's partition task knows (on the driver or on an executor). */
+export interface PartitionTaskContext {
+  readonly batchTime: Time;
+  readonly partition: number;
+  readonly numPartitions: number;
+  readonly attempt: number;
+  readonly executorId: number;
+  readonly offsetRanges: readonly OffsetRange[];
+  readonly partitionsAlignedWithOffsets: boolean;
+}
+
+/** Runs partition work on worker-thread executors. */
+export interface ExecutorBackend {
+  /** Runs the map side of `wide` on every partition of `scan`; returns each partition's combined entries. */
+  combine(
+    label: string,
+    time: Time,
+    wide: DStream<unknown>,
+    scan: PartitionScan<unknown>,
+  ): Promise<Array<Array<[unknown, unknown]>>>;
+  /** Runs `output`'s partition task on every partition of `scan`. */
+  runOutput(label: string, time: Time, output: OutputOperation, scan: PartitionScan<unknown>): Promise<void>;
 }
 
 /**

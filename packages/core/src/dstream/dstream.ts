@@ -1,6 +1,7 @@
 import type { Batch, Time } from '../batch.js';
 import type { Sink } from '../contracts/sink.js';
 import { ConfigError } from '../errors.js';
+import type { KeyedMap } from '../keyed-map.js';
 import type { Key } from '../stable-hash.js';
 import type { DStreamGraph } from './dstream-graph.js';
 import * as outputs from './output-operations.js';
@@ -18,6 +19,22 @@ export interface PartitionScan<T> {
   readonly numPartitions: number;
   readonly meta: BatchMeta;
   run(partition: number, emit: Emit<T>): void;
+  /**
+   * Where the records come from, for running a partition on an executor: the base partitions, the
+   * stream whose fused chain turns them into T records, and whether that chain is the identity.
+   */
+  readonly origin: {
+    readonly partitions: ReadonlyArray<readonly unknown[]>;
+    readonly chain: DStream<T>;
+    readonly identity: boolean;
+  };
+}
+
+/** The map side of a wide operation, run per input partition (on an executor when there are any). */
+export interface MapSide {
+  readonly parent: DStream<unknown>;
+  readonly emitInto: (map: KeyedMap<unknown, unknown>) => Emit<unknown>;
+  readonly mergeCombiners: (a: unknown, b: unknown) => unknown;
 }
 
 export interface DStreamInit<T> {
@@ -54,6 +71,8 @@ export class DStream<T> {
   private readonly resolved = new Map<Time, Batch<T>>();
   /** Whether this stream's remembered batches go into checkpoints (windows and state need them). */
   checkpointed = false;
+  /** @internal Set on wide operations whose map side can run on executors. */
+  mapSide: MapSide | undefined;
   private readonly computeFn: ComputeFn<T> | undefined;
   private readonly narrow: { base: DStream<unknown>; step: Step<unknown, T> } | undefined;
   private cached = false;
@@ -131,7 +150,21 @@ export class DStream<T> {
         const records = batch.partitions[partition]!;
         for (let i = 0; i < records.length; i++) emit(records[i]!);
       },
+      origin: { partitions: batch.partitions, chain: this, identity: true },
     };
+  }
+
+  /**
+   * @internal Pushes base records through this stream's fused chain (or as they are, for the
+   * identity): what an executor runs for one partition.
+   */
+  runChain(records: readonly unknown[], emit: Emit<T>, identity: boolean): void {
+    if (identity || this.narrow === undefined) {
+      for (let i = 0; i < records.length; i++) emit(records[i] as T);
+      return;
+    }
+    const push = this.narrow.step(emit);
+    for (let i = 0; i < records.length; i++) push(records[i]);
   }
 
   /** Runs the fused narrow chain over the base stream's partitions. */
@@ -149,6 +182,7 @@ export class DStream<T> {
         const records = baseBatch.partitions[partition]!;
         for (let i = 0; i < records.length; i++) push(records[i]);
       },
+      origin: { partitions: baseBatch.partitions, chain: this, identity: false },
     };
   }
 

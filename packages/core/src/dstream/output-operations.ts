@@ -2,7 +2,8 @@ import type { Batch, Time } from '../batch.js';
 import type { Sink, SinkContext } from '../contracts/sink.js';
 import { StateError } from '../errors.js';
 import type { DStream } from './dstream.js';
-import type { OutputOperation, OutputRuntime } from './dstream-graph.js';
+import type { OutputOperation, OutputRuntime, PartitionTaskContext } from './dstream-graph.js';
+import type { BatchMeta } from './types.js';
 
 /** What a foreachPartition function knows about its partition. */
 export interface ForeachPartitionContext {
@@ -37,7 +38,7 @@ export function formatRecord(value: unknown): string {
   return String(value);
 }
 
-function register(stream: DStream<unknown>, op: Omit<OutputOperation, 'id'> & { idSuffix?: string }): void {
+function register(stream: DStream<unknown>, op: Omit<OutputOperation, 'id'>): void {
   const id = stream.graph.nextOutputId(op.kind);
   stream.graph.addOutput({ ...op, id });
 }
@@ -102,54 +103,99 @@ async function partitionsOf<T>(stream: DStream<T>, time: Time): Promise<Batch<T>
   return { time, partitions, ...scan.meta };
 }
 
-export function foreachPartition<T>(
+/**
+ * Registers an output whose work is a task per partition: run on the executors when the context
+ * has them (each computes its partition from the base records), else on the driver.
+ */
+function registerPartitionOutput<T>(
   stream: DStream<T>,
-  fn: (records: readonly T[], context: ForeachPartitionContext) => void | Promise<void>,
-): void {
+  op: Pick<OutputOperation, 'name' | 'kind' | 'guarantee' | 'mechanism'> & {
+    label: string;
+    task: (records: readonly T[], context: PartitionTaskContext) => Promise<void>;
+    afterBatch?: (time: Time, batch: BatchMeta, numPartitions: number) => Promise<void>;
+    close?: () => Promise<void>;
+  },
+): string {
   const s = stream as DStream<unknown>;
-  register(s, {
-    name: 'foreachPartition',
-    kind: 'foreachPartition',
+  const id = s.graph.nextOutputId(op.kind);
+  const output: OutputOperation = {
+    id,
+    name: op.name,
+    kind: op.kind,
     stream: s,
-    guarantee: 'at-least-once',
-    mechanism: 'user function per partition; it runs again when a task or batch is retried',
+    guarantee: op.guarantee,
+    mechanism: op.mechanism,
+    partitionTask: op.task as OutputOperation['partitionTask'],
     async run(time) {
-      const batch = await partitionsOf(stream, time);
-      if (batch === undefined) return false;
-      const numPartitions = batch.partitions.length;
-      await runtimeOf(s).runTasks(
-        'foreachPartition',
-        time,
-        numPartitions,
-        async (partition, attempt, executorId) => {
-          await fn(batch.partitions[partition]!, {
+      const runtime = runtimeOf(s);
+      let numPartitions: number;
+      let meta: BatchMeta;
+      if (runtime.executors !== undefined) {
+        const scan = await s.scan(time);
+        if (scan === undefined) return false;
+        numPartitions = scan.numPartitions;
+        meta = scan.meta;
+        await runtime.executors.runOutput(op.label, time, output, scan);
+      } else {
+        const batch = await partitionsOf(stream, time);
+        if (batch === undefined) return false;
+        numPartitions = batch.partitions.length;
+        meta = batch;
+        const ranges = batch.offsetRanges ?? [];
+        const aligned = batch.partitionsAlignedWithOffsets === true && ranges.length === numPartitions;
+        await runtime.runTasks(op.label, time, numPartitions, (partition, attempt, executorId) =>
+          op.task(batch.partitions[partition]!, {
             batchTime: time,
             partition,
             numPartitions,
             attempt,
             executorId,
-          });
-        },
-      );
+            offsetRanges: ranges,
+            partitionsAlignedWithOffsets: aligned,
+          }),
+        );
+      }
+      await op.afterBatch?.(time, meta, numPartitions);
       return true;
+    },
+    ...(op.close ? { close: op.close } : {}),
+  };
+  s.graph.addOutput(output);
+  return id;
+}
+
+export function foreachPartition<T>(
+  stream: DStream<T>,
+  fn: (records: readonly T[], context: ForeachPartitionContext) => void | Promise<void>,
+): void {
+  registerPartitionOutput(stream, {
+    name: 'foreachPartition',
+    label: 'foreachPartition',
+    kind: 'foreachPartition',
+    guarantee: 'at-least-once',
+    mechanism: 'user function per partition; it runs again when a task or batch is retried',
+    async task(records, c) {
+      await fn(records, {
+        batchTime: c.batchTime,
+        partition: c.partition,
+        numPartitions: c.numPartitions,
+        attempt: c.attempt,
+        executorId: c.executorId,
+      });
     },
   });
 }
 
 export function toSink<T>(stream: DStream<T>, sink: Sink<T>): void {
-  const s = stream as DStream<unknown>;
-  const id = s.graph.nextOutputId('sink');
+  // Opened once per executor (this module state exists once in each worker's copy of the graph).
   let opened: Promise<void> | undefined;
-  s.graph.addOutput({
-    id,
+  const id: string = registerPartitionOutput(stream, {
     name: sink.name,
+    label: sink.name,
     kind: 'sink',
-    stream: s,
     guarantee: sink.guarantee,
     mechanism: sink.mechanism,
-    async run(time) {
-      const batch = await partitionsOf(stream, time);
-      if (batch === undefined) return false;
+    async task(records, c) {
       if (sink.open) {
         opened ??= sink.open().catch((error: unknown) => {
           opened = undefined;
@@ -157,24 +203,25 @@ export function toSink<T>(stream: DStream<T>, sink: Sink<T>): void {
         });
         await opened;
       }
-      const numPartitions = batch.partitions.length;
-      const ranges = batch.offsetRanges ?? [];
-      const aligned = batch.partitionsAlignedWithOffsets === true && ranges.length === numPartitions;
-      await runtimeOf(s).runTasks(sink.name, time, numPartitions, async (partition, attempt, executorId) => {
-        const context: SinkContext = {
-          outputId: id,
-          batchTime: time,
-          partition,
-          numPartitions,
-          offsetRanges: ranges,
-          partitionOffsetRange: aligned ? ranges[partition] : undefined,
-          executorId,
-          attempt,
-        };
-        await sink.writePartition(batch.partitions[partition]!, context);
+      const context: SinkContext = {
+        outputId: id,
+        batchTime: c.batchTime,
+        partition: c.partition,
+        numPartitions: c.numPartitions,
+        offsetRanges: c.offsetRanges,
+        partitionOffsetRange: c.partitionsAlignedWithOffsets ? c.offsetRanges[c.partition] : undefined,
+        executorId: c.executorId,
+        attempt: c.attempt,
+      };
+      await sink.writePartition(records, context);
+    },
+    async afterBatch(time, meta, numPartitions) {
+      await sink.commitBatch?.({
+        outputId: id,
+        batchTime: time,
+        numPartitions,
+        offsetRanges: meta.offsetRanges ?? [],
       });
-      await sink.commitBatch?.({ outputId: id, batchTime: time, numPartitions, offsetRanges: ranges });
-      return true;
     },
     async close() {
       opened = undefined;

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { KeyedMap } from '../keyed-map.js';
 import { type Key, partitionOf } from '../stable-hash.js';
 import type { DStreamGraph } from './dstream-graph.js';
-import { DStream, type PartitionScan } from './dstream.js';
+import { DStream, type MapSide, type PartitionScan } from './dstream.js';
 import { type BatchMeta, type Pair, derivedMeta, mergedMeta } from './types.js';
 
 /** The partition count of a wide operation: the argument, else the context's default. */
@@ -53,6 +53,45 @@ export function aggregateScan<R, K, C>(
   return partitionCombined(map, numPartitions);
 }
 
+/** Merges the combined entries that executors returned, one list per input partition. */
+function mergeCombined<K, C>(
+  lists: Array<Array<[unknown, unknown]>>,
+  mergeCombiners: (a: C, b: C) => C,
+  numPartitions: number,
+): Array<Array<[K, C]>> {
+  const map = new KeyedMap<K, C>();
+  for (const list of lists) {
+    for (const [k, c] of list as Array<[K, C]>) {
+      const current = map.get(k);
+      map.set(k, current === undefined ? c : mergeCombiners(current, c));
+    }
+  }
+  return partitionCombined(map, numPartitions);
+}
+
+/**
+ * The shuffle of a wide operation: on executors, each input partition is combined where it is
+ * computed and the driver merges the combiners; on the driver alone, one map takes every record.
+ */
+async function shuffle<R, K, C>(
+  stream: DStream<[K, C]>,
+  scan: PartitionScan<R>,
+  emitInto: (map: KeyedMap<K, C>) => (record: R) => void,
+  mergeCombiners: (a: C, b: C) => C,
+  numPartitions: number,
+): Promise<Array<Array<[K, C]>>> {
+  const executors = stream.graph.runtime?.executors;
+  if (executors === undefined || scan.numPartitions === 0)
+    return aggregateScan(scan, emitInto, numPartitions);
+  const lists = await executors.combine(
+    stream.kind,
+    scan.time,
+    stream as DStream<unknown>,
+    scan as PartitionScan<unknown>,
+  );
+  return mergeCombined(lists, mergeCombiners, numPartitions);
+}
+
 export function combineByKey<K extends Key, V, C>(
   parent: DStream<Pair<K, V>>,
   createCombiner: (value: V) => C,
@@ -62,39 +101,44 @@ export function combineByKey<K extends Key, V, C>(
   kind: string,
 ): DStream<[K, C]> {
   const n = resolvePartitions(parent.graph, numPartitions, kind);
-  // mergeCombiners merges the combiners of different executors; on one executor a single map
-  // holds every combiner, so it is not needed here.
-  void mergeCombiners;
-  return new DStream<[K, C]>(parent.graph, {
+  const emitInto = (map: KeyedMap<K, C>) => {
+    const primitives = map.primitives as Map<K, C>;
+    return (pair: Pair<K, V>) => {
+      const key = pair[0];
+      if (typeof key !== 'object' || key === null) {
+        const current = primitives.get(key);
+        primitives.set(key, current === undefined ? createCombiner(pair[1]) : mergeValue(current, pair[1]));
+      } else {
+        const current = map.get(key);
+        map.set(key, current === undefined ? createCombiner(pair[1]) : mergeValue(current, pair[1]));
+      }
+    };
+  };
+  const stream: DStream<[K, C]> = new DStream<[K, C]>(parent.graph, {
     kind,
     params: String(n),
     parents: [parent as DStream<unknown>],
     compute: async (time) => {
       const scan = await parent.scan(time);
       if (scan === undefined) return undefined;
-      const partitions = aggregateScan<Pair<K, V>, K, C>(
-        scan,
-        (map) => {
-          const primitives = map.primitives as Map<K, C>;
-          return (pair) => {
-            const key = pair[0];
-            if (typeof key !== 'object' || key === null) {
-              const current = primitives.get(key);
-              primitives.set(
-                key,
-                current === undefined ? createCombiner(pair[1]) : mergeValue(current, pair[1]),
-              );
-            } else {
-              const current = map.get(key);
-              map.set(key, current === undefined ? createCombiner(pair[1]) : mergeValue(current, pair[1]));
-            }
-          };
-        },
-        n,
-      );
+      const partitions = await shuffle(stream, scan, emitInto, mergeCombiners, n);
       return { time, partitions, ...derivedMeta(scan.meta, false) };
     },
   });
+  stream.mapSide = mapSideOf(parent, emitInto, mergeCombiners);
+  return stream;
+}
+
+function mapSideOf<R, K, C>(
+  parent: DStream<R>,
+  emitInto: (map: KeyedMap<K, C>) => (record: R) => void,
+  mergeCombiners: (a: C, b: C) => C,
+): MapSide {
+  return {
+    parent: parent as DStream<unknown>,
+    emitInto: emitInto as unknown as MapSide['emitInto'],
+    mergeCombiners: mergeCombiners as MapSide['mergeCombiners'],
+  };
 }
 
 export function groupByKey<K extends Key, V>(
@@ -123,30 +167,30 @@ export function countByValue<T extends Key>(
   numPartitions?: number,
 ): DStream<[T, number]> {
   const n = resolvePartitions(parent.graph, numPartitions, 'countByValue');
-  return new DStream<[T, number]>(parent.graph, {
+  const emitInto = (map: KeyedMap<T, number>) => {
+    const primitives = map.primitives as Map<T, number>;
+    return (record: T) => {
+      if (typeof record !== 'object' || record === null) {
+        primitives.set(record, (primitives.get(record) ?? 0) + 1);
+      } else {
+        map.set(record, (map.get(record) ?? 0) + 1);
+      }
+    };
+  };
+  const sum = (a: number, b: number) => a + b;
+  const stream: DStream<[T, number]> = new DStream<[T, number]>(parent.graph, {
     kind: 'countByValue',
     params: String(n),
     parents: [parent as DStream<unknown>],
     compute: async (time) => {
       const scan = await parent.scan(time);
       if (scan === undefined) return undefined;
-      const partitions = aggregateScan<T, T, number>(
-        scan,
-        (map) => {
-          const primitives = map.primitives as Map<T, number>;
-          return (record) => {
-            if (typeof record !== 'object' || record === null) {
-              primitives.set(record, (primitives.get(record) ?? 0) + 1);
-            } else {
-              map.set(record, (map.get(record) ?? 0) + 1);
-            }
-          };
-        },
-        n,
-      );
+      const partitions = await shuffle(stream, scan, emitInto, sum, n);
       return { time, partitions, ...derivedMeta(scan.meta, false) };
     },
   });
+  stream.mapSide = mapSideOf(parent, emitInto, sum);
+  return stream;
 }
 
 export function cogroup<K extends Key, V, W>(

@@ -1,0 +1,92 @@
+/**
+ * The entry point of an executor (a worker thread): loads the job module, rebuilds the job's graph
+ * the way the driver did, reports its fingerprint, then runs the tasks the driver sends.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { withTaskAccumulators } from '../accumulators.js';
+import { closeExecutorClients } from '../client-providers.js';
+import { KeyedMap } from '../keyed-map.js';
+import { type Job, StreamingContext } from '../streaming-context.js';
+import {
+  type CombineTask,
+  type DriverMessage,
+  type ExecutorData,
+  type ExecutorMessage,
+  type OutputTask,
+  pack,
+  serializeError,
+  unpack,
+} from './executor-protocol.js';
+
+const data = workerData as ExecutorData;
+const port = parentPort!;
+const post = (message: ExecutorMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+async function main(): Promise<void> {
+  const module = (await import(data.moduleUrl)) as Record<string, unknown>;
+  const job = module[data.exportName];
+  if (typeof job !== 'function')
+    throw new Error(`${data.moduleUrl} has no job function export "${data.exportName}"`);
+  const ctx = StreamingContext.forExecutor(data);
+  (job as Job)(ctx);
+  const graph = ctx.executorGraph();
+  post({ type: 'ready', fingerprint: graph.fingerprint(), graph: graph.describe() });
+
+  const combine = (task: CombineTask): ArrayBuffer => {
+    const wide = graph.streams[task.wideStreamId];
+    const chain = graph.streams[task.chainStreamId];
+    if (wide?.mapSide === undefined || chain === undefined)
+      throw new Error(`stream #${task.wideStreamId} is not a wide operation here`);
+    const map = new KeyedMap<unknown, unknown>();
+    chain.runChain(unpack<unknown[]>(task.data), wide.mapSide.emitInto(map), task.identity);
+    return pack([...map.entries()]);
+  };
+
+  const output = async (task: OutputTask): Promise<void> => {
+    const op = graph.outputs[task.outputIndex];
+    const chain = graph.streams[task.chainStreamId];
+    if (op?.partitionTask === undefined || chain === undefined)
+      throw new Error(`output ${task.outputIndex} has no partition task here`);
+    const records: unknown[] = [];
+    chain.runChain(unpack<unknown[]>(task.data), (r: unknown) => records.push(r), task.identity);
+    await op.partitionTask(records, {
+      batchTime: task.time,
+      partition: task.partition,
+      numPartitions: task.numPartitions,
+      attempt: task.attempt,
+      executorId: data.executorId,
+      offsetRanges: task.offsetRanges,
+      partitionsAlignedWithOffsets: task.aligned,
+    });
+  };
+
+  port.on('message', (message: DriverMessage) => {
+    if (message.type === 'stop') {
+      void (async () => {
+        for (const op of graph.outputs) await op.close?.().catch(() => undefined);
+        await closeExecutorClients();
+        port.close();
+      })();
+      return;
+    }
+    void withTaskAccumulators([], async () =>
+      message.kind === 'combine' ? combine(message) : (await output(message), undefined),
+    ).then(
+      ({ result, deltas }) =>
+        post(
+          {
+            type: 'result',
+            taskId: message.taskId,
+            ...(result ? { data: result } : {}),
+            accumulators: [...deltas],
+          },
+          result ? [result] : [],
+        ),
+      (error: unknown) => post({ type: 'failed', taskId: message.taskId, error: serializeError(error) }),
+    );
+  });
+}
+
+main().catch((error: unknown) => {
+  post({ type: 'fatal', error: serializeError(error) });
+});

@@ -1,0 +1,279 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type Accumulator, applyDeltas } from '../accumulators.js';
+import type { Time } from '../batch.js';
+import type { DStream, PartitionScan } from '../dstream/dstream.js';
+import type { ExecutorBackend, OutputOperation } from '../dstream/dstream-graph.js';
+import { ConfigError, DStreamError } from '../errors.js';
+import type { Logger } from '../listener.js';
+import { type TaskRunnerOptions, runTasksInline } from '../scheduler/inline-task-runner.js';
+import {
+  type CombineTask,
+  type DriverMessage,
+  type ExecutorData,
+  type ExecutorMessage,
+  type OutputTask,
+  deserializeError,
+  pack,
+  unpack,
+} from './executor-protocol.js';
+
+/** An executor thread ended while it ran a task: the task runs again elsewhere. */
+export class ExecutorLostError extends DStreamError {
+  constructor(message: string) {
+    super('TASK_FAILED', message, { retryable: true });
+  }
+}
+
+interface Executor {
+  readonly id: number;
+  readonly worker: Worker;
+  readonly running: Map<
+    number,
+    { resolve: (m: ExecutorMessage & { type: 'result' }) => void; reject: (e: unknown) => void }
+  >;
+  ready: Promise<void>;
+  alive: boolean;
+}
+
+export interface ExecutorPoolOptions {
+  count: number;
+  moduleUrl: string;
+  exportName: string;
+  batchInterval: number;
+  defaultParallelism: number;
+  broadcasts: unknown[];
+  accumulators: readonly Accumulator[];
+  fingerprint: string;
+  graph: string[];
+  tasks: TaskRunnerOptions;
+  logger: Logger;
+}
+
+const entry = new URL(
+  import.meta.url.endsWith('.ts') ? './executor-main.ts' : './executor-main.js',
+  import.meta.url,
+);
+
+/**
+ * How an executor thread starts: a tiny bootstrap that first registers tsx's loader when the entry
+ * or the job module is TypeScript (running from sources, or a .ts job), then imports the entry.
+ */
+function bootstrap(moduleUrl: string): { code: string; execArgv: string[] } {
+  const execArgv = process.execArgv.filter((a) => !/tsx/.test(a));
+  const needsTsx = entry.pathname.endsWith('.ts') || /\.[cm]?ts$/.test(moduleUrl);
+  let register = '';
+  if (needsTsx) {
+    let api: string;
+    try {
+      api = pathToFileURL(
+        createRequire(moduleUrl.startsWith('file:') ? moduleUrl : import.meta.url).resolve('tsx/esm/api'),
+      ).href;
+    } catch {
+      try {
+        api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+      } catch {
+        throw new ConfigError(
+          'executors running TypeScript need tsx installed (npm install -D tsx), or compile the job to .js',
+        );
+      }
+    }
+    register = `(await import(${JSON.stringify(api)})).register();`;
+  }
+  if (
+    entry.pathname.endsWith('.ts') &&
+    !execArgv.includes('@dstream/source') &&
+    !execArgv.includes('--conditions=@dstream/source')
+  ) {
+    execArgv.push('--conditions=@dstream/source');
+  }
+  const code = `(async () => { ${register} await import(${JSON.stringify(entry.href)}); })().catch((error) => { require('node:worker_threads').parentPort.postMessage({ type: 'fatal', error: { name: error?.name ?? 'Error', message: String(error?.message ?? error), stack: error?.stack } }); });`;
+  return { code, execArgv };
+}
+
+/**
+ * N worker-thread executors (Spark's executors on one machine). Each rebuilds the job's graph from
+ * the job module and must report the driver's fingerprint. Tasks go to the least busy executor; an
+ * executor that dies is replaced and its tasks fail with a retryable error, so they run again.
+ */
+export class ExecutorPool implements ExecutorBackend {
+  private readonly executors: Executor[] = [];
+  private nextTaskId = 1;
+  private stopping = false;
+
+  constructor(private readonly options: ExecutorPoolOptions) {
+    if (!Number.isInteger(options.count) || options.count < 1)
+      throw new ConfigError(`executors must be a whole number >= 0, got ${options.count}`);
+  }
+
+  async start(): Promise<void> {
+    for (let id = 1; id <= this.options.count; id++) this.executors.push(this.spawn(id));
+    await Promise.all(this.executors.map((e) => e.ready));
+  }
+
+  private spawn(id: number): Executor {
+    const data: ExecutorData = {
+      executorId: id,
+      moduleUrl: this.options.moduleUrl,
+      exportName: this.options.exportName,
+      batchInterval: this.options.batchInterval,
+      defaultParallelism: this.options.defaultParallelism,
+      broadcasts: this.options.broadcasts,
+    };
+    const { code, execArgv } = bootstrap(this.options.moduleUrl);
+    const worker = new Worker(code, { eval: true, workerData: data, execArgv });
+    const executor: Executor = { id, worker, running: new Map(), ready: Promise.resolve(), alive: true };
+    executor.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: ExecutorMessage) => {
+        if (message.type === 'ready') {
+          if (message.fingerprint !== this.options.fingerprint) {
+            const diff =
+              message.graph.find((line, i) => line !== this.options.graph[i]) ?? '(a missing stream)';
+            reject(
+              new ConfigError(
+                `executor ${id} built a different graph from ${this.options.moduleUrl}#${this.options.exportName} (first difference: ${diff}); the job function must build the same graph every time`,
+              ),
+            );
+            void worker.terminate();
+            return;
+          }
+          resolve();
+        } else if (message.type === 'fatal') {
+          reject(deserializeError(message.error, id));
+        } else {
+          const task = executor.running.get(message.taskId);
+          executor.running.delete(message.taskId);
+          if (task === undefined) return;
+          if (message.type === 'result') task.resolve(message);
+          else task.reject(deserializeError(message.error, id));
+        }
+      });
+      worker.on('error', (error) => {
+        this.options.logger.warn(`executor ${id} failed`, { error });
+        reject(error);
+      });
+      worker.on('exit', (code) => {
+        executor.alive = false;
+        reject(new ExecutorLostError(`executor ${id} exited (code ${code}) while starting`));
+        for (const [, task] of executor.running)
+          task.reject(new ExecutorLostError(`executor ${id} exited (code ${code}) while running a task`));
+        executor.running.clear();
+        if (!this.stopping) {
+          this.options.logger.warn(`executor ${id} exited with code ${code}; starting a replacement`);
+          const index = this.executors.indexOf(executor);
+          if (index >= 0) this.executors[index] = this.spawn(id);
+        }
+      });
+    });
+    executor.ready.catch(() => undefined);
+    return executor;
+  }
+
+  /** Sends a task to the least busy live executor; resolves with its result. */
+  private async submit(
+    task: DriverMessage & { type: 'task' },
+  ): Promise<ExecutorMessage & { type: 'result' }> {
+    const candidates = this.executors.filter((e) => e.alive);
+    if (candidates.length === 0) throw new ExecutorLostError('no executor is alive');
+    const executor = candidates.reduce((a, b) => (b.running.size < a.running.size ? b : a));
+    // Registered before waiting, so concurrent submissions spread over the executors.
+    const result = new Promise<ExecutorMessage & { type: 'result' }>((resolve, reject) => {
+      executor.running.set(task.taskId, { resolve, reject });
+    });
+    result.catch(() => undefined);
+    try {
+      await executor.ready;
+      if (!executor.alive) throw new ExecutorLostError(`executor ${executor.id} is gone`);
+    } catch (error) {
+      executor.running.delete(task.taskId);
+      throw error;
+    }
+    executor.worker.postMessage(task, [task.data]);
+    return result;
+  }
+
+  private runTasks(
+    label: string,
+    time: Time,
+    n: number,
+    task: (partition: number, attempt: number) => Promise<void>,
+  ): Promise<void> {
+    const concurrency = Math.max(this.options.tasks.concurrency, this.options.count * 2);
+    return runTasksInline({ ...this.options.tasks, concurrency }, label, time, n, (partition, attempt) =>
+      task(partition, attempt),
+    );
+  }
+
+  async combine(
+    label: string,
+    time: Time,
+    wide: DStream<unknown>,
+    scan: PartitionScan<unknown>,
+  ): Promise<Array<Array<[unknown, unknown]>>> {
+    const results: Array<Array<[unknown, unknown]>> = [];
+    await this.runTasks(label, time, scan.numPartitions, async (partition, attempt) => {
+      const task: CombineTask = {
+        type: 'task',
+        kind: 'combine',
+        taskId: this.nextTaskId++,
+        time,
+        partition,
+        attempt,
+        chainStreamId: scan.origin.chain.id,
+        identity: scan.origin.identity,
+        wideStreamId: wide.id,
+        data: pack(scan.origin.partitions[partition]),
+      };
+      const result = await this.submit(task);
+      results[partition] = unpack<Array<[unknown, unknown]>>(result.data!);
+      applyDeltas(this.options.accumulators, result.accumulators);
+    });
+    return results;
+  }
+
+  async runOutput(
+    label: string,
+    time: Time,
+    output: OutputOperation,
+    scan: PartitionScan<unknown>,
+  ): Promise<void> {
+    const outputIndex = output.stream.graph.outputs.indexOf(output);
+    const ranges = scan.meta.offsetRanges ?? [];
+    const aligned = scan.meta.partitionsAlignedWithOffsets === true && ranges.length === scan.numPartitions;
+    await this.runTasks(label, time, scan.numPartitions, async (partition, attempt) => {
+      const task: OutputTask = {
+        type: 'task',
+        kind: 'output',
+        taskId: this.nextTaskId++,
+        time,
+        partition,
+        attempt,
+        chainStreamId: scan.origin.chain.id,
+        identity: scan.origin.identity,
+        outputIndex,
+        numPartitions: scan.numPartitions,
+        offsetRanges: ranges,
+        aligned,
+        data: pack(scan.origin.partitions[partition]),
+      };
+      const result = await this.submit(task);
+      applyDeltas(this.options.accumulators, result.accumulators);
+    });
+  }
+
+  /** Stops every executor: each closes its sinks and clients first. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.executors.map(async (e) => {
+        if (!e.alive) return;
+        const exited = new Promise<void>((resolve) => e.worker.once('exit', () => resolve()));
+        e.worker.postMessage({ type: 'stop' } satisfies DriverMessage);
+        const timer = setTimeout(() => void e.worker.terminate(), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import { deserialize, serialize } from 'node:v8';
+import type { OffsetRange } from '../contracts/offset-store.js';
+import { DStreamError, type ErrorCode, TaskFailedError } from '../errors.js';
+
+/** What an executor is started with. */
+export interface ExecutorData {
+  readonly executorId: number;
+  readonly moduleUrl: string;
+  readonly exportName: string;
+  readonly batchInterval: number;
+  readonly defaultParallelism: number;
+  readonly broadcasts: unknown[];
+}
+
+interface TaskBase {
+  readonly type: 'task';
+  readonly taskId: number;
+  readonly time: number;
+  readonly partition: number;
+  readonly attempt: number;
+  /** The stream whose fused chain turns the base records into the partition's records. */
+  readonly chainStreamId: number;
+  readonly identity: boolean;
+  /** The base records, v8-serialized into a transferred buffer. */
+  readonly data: ArrayBuffer;
+}
+
+export interface CombineTask extends TaskBase {
+  readonly kind: 'combine';
+  readonly wideStreamId: number;
+}
+
+export interface OutputTask extends TaskBase {
+  readonly kind: 'output';
+  readonly outputIndex: number;
+  readonly numPartitions: number;
+  readonly offsetRanges: readonly OffsetRange[];
+  readonly aligned: boolean;
+}
+
+export type DriverMessage = CombineTask | OutputTask | { readonly type: 'stop' };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  code?: ErrorCode | undefined;
+  retryable?: boolean | undefined;
+}
+
+export type ExecutorMessage =
+  | { readonly type: 'ready'; readonly fingerprint: string; readonly graph: string[] }
+  | {
+      readonly type: 'result';
+      readonly taskId: number;
+      readonly data?: ArrayBuffer;
+      readonly accumulators: Array<[number, number]>;
+    }
+  | { readonly type: 'failed'; readonly taskId: number; readonly error: SerializedError }
+  | { readonly type: 'fatal'; readonly error: SerializedError };
+
+/** Serializes records into a buffer that can be transferred (not copied) to another thread. */
+export function pack(value: unknown): ArrayBuffer {
+  const buf = serialize(value);
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf.buffer as ArrayBuffer;
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+export function unpack<T>(data: ArrayBuffer): T {
+  return deserialize(Buffer.from(data)) as T;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    return {
+      name: error.name,
+      message: error.message,
+      stack: error.stack,
+      code: DStreamError.isInstance(error) ? error.code : undefined,
+      retryable: DStreamError.isInstance(error) ? error.retryable : undefined,
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** An executor's error, re-created on the driver with its name, message and stack. */
+export function deserializeError(error: SerializedError, executorId: number): Error {
+  const e =
+    error.code !== undefined
+      ? new DStreamError(error.code, `${error.message} (on executor ${executorId})`, {
+          retryable: error.retryable ?? false,
+        })
+      : new TaskFailedError(`${error.name}: ${error.message} (on executor ${executorId})`, {
+          retryable: true,
+        });
+  if (error.stack !== undefined) e.stack = error.stack;
+  return e;
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ManualClock, type Logger, StreamingContext } from '../src/index.js';
+import { queue, results, wordCount } from './fixtures/executor-job.js';
+
+const jobUrl = new URL('./fixtures/executor-job.ts', import.meta.url);
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function run(
+  executors: number,
+  batches: string[][],
+): Promise<{ ctx: StreamingContext; counts: unknown; byValue: unknown }> {
+  queue.length = 0;
+  results.counts.clear();
+  results.byValue.clear();
+  const clock = new ManualClock();
+  const ctx = await StreamingContext.fromModule(jobUrl, 'wordCount', {
+    batchInterval: 1000,
+    clock,
+    executors,
+    logger: quiet,
+  });
+  queue.push(...batches);
+  await ctx.start();
+  for (let i = 1; i <= batches.length; i++) {
+    clock.advance(1000);
+    await ctx.whenBatchCompleted(i * 1000);
+  }
+  await ctx.stop();
+  return { ctx, counts: new Map(results.counts), byValue: new Map(results.byValue) };
+}
+
+const accumulator = (ctx: StreamingContext, name: string) =>
+  (ctx as unknown as { accumulators: Array<{ name: string; value: number }> }).accumulators.find(
+    (a) => a.name === name,
+  )!.value;
+
+const input = [
+  ['a b a', 'c #bad spam', 'b b', 'd a'],
+  ['x y', 'y #bad', 'z'],
+  ['a a a a', 'b', 'c', 'd e'],
+];
+
+describe('worker-thread executors', () => {
+  it('give the same results as the driver alone, with broadcasts and accumulators counted once', async () => {
+    const inline = await run(0, input);
+    const parallel = await run(2, input);
+    expect(parallel.counts).toEqual(inline.counts);
+    expect(parallel.byValue).toEqual(inline.byValue);
+    expect((inline.counts as Map<number, unknown>).get(1000)).toEqual([
+      ['a', 3],
+      ['b', 3],
+      ['c', 1],
+      ['d', 1],
+    ]);
+    // two '#bad' words, counted once per successful task, however often their stream ran
+    expect(accumulator(inline.ctx, 'malformed')).toBeGreaterThan(0);
+    expect(accumulator(parallel.ctx, 'malformed')).toBe(accumulator(inline.ctx, 'malformed'));
+  }, 60_000);
+
+  it('2 executors × 3 batches × several partitions create exactly 2 singleton clients; pools stay within max', async () => {
+    const { ctx } = await run(2, input);
+    expect(accumulator(ctx, 'clients created')).toBe(2);
+    expect(accumulator(ctx, 'pool over max')).toBe(0);
+    // partitions of 2 lines: 2 + 2 + 2 = 6 partition writes
+    expect(accumulator(ctx, 'partition writes')).toBe(6);
+  }, 60_000);
+
+  it('an executor that dies mid-task is replaced and its task runs again, counted once', async () => {
+    const { ctx, counts } = await run(2, [['a crash', 'b c'], ['d']]);
+    expect(accumulator(ctx, 'partition writes')).toBe(2);
+    expect((counts as Map<number, unknown>).get(1000)).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+      ['crash', 1],
+    ]);
+  }, 60_000);
+
+  it('needs the job module, and refuses an executor whose graph differs', async () => {
+    const ctx = new StreamingContext({
+      batchInterval: 1000,
+      executors: 2,
+      clock: new ManualClock(),
+      logger: quiet,
+    });
+    wordCount(ctx);
+    await expect(ctx.start()).rejects.toThrow(ConfigError);
+    await expect(ctx.start().catch((e: unknown) => String(e))).resolves.toMatch(
+      /StreamingContext.fromModule/,
+    );
+    const other = await StreamingContext.fromModule(jobUrl, 'wordCount', {
+      batchInterval: 1000,
+      executors: 1,
+      clock: new ManualClock(),
+      logger: quiet,
+    });
+    other.queueStream<string>([]).print(); // the driver's graph now has more than the module builds
+    await expect(other.start()).rejects.toThrow(/executor 1 built a different graph/);
+  }, 60_000);
+});
