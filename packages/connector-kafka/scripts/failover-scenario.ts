@@ -26,6 +26,8 @@ export interface FailoverOptions {
   log?: (message: string) => void;
   /** Reads with read_committed (default) or read_uncommitted. */
   readUncommitted?: boolean;
+  /** Which broker to kill in a round. Default: the leader of partition (round - 1) % 6. */
+  victim?: (admin: Admin, round: number) => Promise<number>;
 }
 
 export interface FailoverResult {
@@ -37,6 +39,8 @@ export interface FailoverResult {
   /** Ids present more than once. */
   duplicates: number;
   killed: number[];
+  /** Every id found in the topic. */
+  presentIds: Set<number>;
 }
 
 export async function createFailoverTopic(admin: Admin, partitions = 6): Promise<string> {
@@ -67,11 +71,28 @@ export async function createFailoverTopic(admin: Admin, partitions = 6): Promise
   }
 }
 
-async function leaderOf(admin: Admin, topic: string, partition: number): Promise<number> {
+/** The broker leading a partition. */
+export async function leaderOf(admin: Admin, topic: string, partition: number): Promise<number> {
   const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
   const leader = topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
   if (leader === undefined || leader < 0) throw new Error(`no leader for ${topic}/${partition}`);
   return leader;
+}
+
+/**
+ * The broker coordinating a transactional id: the leader of its `__transaction_state` partition,
+ * which Kafka picks as abs(javaStringHashCode(id)) % partitions.
+ */
+export async function transactionCoordinatorOf(admin: Admin, transactionalId: string): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: ['__transaction_state'] });
+  const partitions = topics[0]?.partitions.length ?? 0;
+  if (partitions === 0) throw new Error('__transaction_state does not exist yet');
+  let hash = 0;
+  for (let i = 0; i < transactionalId.length; i++)
+    hash = (Math.imul(hash, 31) + transactionalId.charCodeAt(i)) | 0;
+  // Kafka's Utils.abs maps Integer.MIN_VALUE to 0.
+  const positive = hash === -2147483648 ? 0 : Math.abs(hash);
+  return leaderOf(admin, '__transaction_state', positive % partitions);
 }
 
 export async function runFailover(topic: string, options: FailoverOptions): Promise<FailoverResult> {
@@ -112,7 +133,7 @@ export async function runFailover(topic: string, options: FailoverOptions): Prom
   try {
     for (let round = 1; round <= (options.rounds ?? 1); round++) {
       await sleep(phases.before);
-      const victim = await leaderOf(admin, topic, (round - 1) % 6);
+      const victim = await (options.victim?.(admin, round) ?? leaderOf(admin, topic, (round - 1) % 6));
       let done: () => void = () => undefined;
       const killedNow = new Promise<void>((resolve) => {
         done = resolve;
@@ -143,7 +164,15 @@ export async function runFailover(topic: string, options: FailoverOptions): Prom
   const lost = [...acked].filter((id) => !counts.has(id));
   let duplicates = 0;
   for (const n of counts.values()) if (n > 1) duplicates += n - 1;
-  return { acknowledged: acked.size, failedWrites, present: counts.size, lost, duplicates, killed };
+  return {
+    acknowledged: acked.size,
+    failedWrites,
+    present: counts.size,
+    lost,
+    duplicates,
+    killed,
+    presentIds: new Set(counts.keys()),
+  };
 }
 
 /** Every id in the topic, read partition by partition up to the high watermark. */

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { type KafkaCluster, startKafka } from '@dstream/test-servers';
-import { createFailoverTopic, runFailover } from '../../scripts/failover-scenario.js';
+import {
+  createFailoverTopic,
+  runFailover,
+  transactionCoordinatorOf,
+} from '../../scripts/failover-scenario.js';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
 
@@ -108,5 +112,47 @@ describe('kafkaSink: acknowledged means durable when a partition leader dies (ka
     expect(result.acknowledged).toBeGreaterThan(100);
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);
+  }, 240_000);
+
+  it('the broker coordinating the sink’s transactions is SIGKILLed mid-transaction: each batch all or nothing', async () => {
+    const topic = await createFailoverTopic(admin);
+    const source = await createFailoverTopic(admin, 1);
+    const groupId = `g-${topic}`;
+    const sink = kafkaSink<number>({
+      brokers: cluster.bootstrap,
+      topic,
+      key: (id) => `k${id}`,
+      value: (id) => String(id),
+      transactional: { groupId },
+    });
+    const batches: number[][] = [];
+    let batch = 0;
+    const result = await runFailover(topic, {
+      cluster,
+      rounds: 1,
+      intervalMs: 20,
+      phasesMs: { before: 1500, down: 6000, after: 2500 },
+      victim: (a) => transactionCoordinatorOf(a, `${groupId}-out-0-${source}-0`),
+      write: async (ids) => {
+        batches.push(ids);
+        const from = ids[0]!;
+        batch++;
+        const range = { topic: source, partition: 0, fromOffset: from, untilOffset: from + ids.length };
+        await sink.writePartition(ids, sinkContext({ batchTime: batch, partitionOffsetRange: range }));
+      },
+    });
+    await sink.close?.();
+    expect(result.lost).toEqual([]);
+    expect(result.duplicates).toBe(0);
+    for (const ids of batches) {
+      const present = ids.filter((id) => result.presentIds.has(id)).length;
+      expect([0, ids.length]).toContain(present);
+    }
+    // The committed source offset is that of a batch whose records are all present.
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [source] });
+    const committed = Number(offsets!.partitions[0]!.offset);
+    const last = batches.find((ids) => ids[0]! + ids.length === committed);
+    expect(last).toBeDefined();
+    expect(last!.every((id) => result.presentIds.has(id))).toBe(true);
   }, 240_000);
 });
