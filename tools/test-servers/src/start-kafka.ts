@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { classDataArchive, useClassDataArchive } from './class-data-sharing.js';
 import { ensureJars, type JarSet } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
-import { JvmProcess } from './jvm-process.js';
+import { type JvmExit, JvmProcess } from './jvm-process.js';
 import {
   brokerNode,
   CONTROLLER_NODE_ID,
@@ -77,6 +78,24 @@ class PortInUseError extends Error {}
 
 /** Starts a fresh KRaft Kafka from Maven Central jars in a new temp dir on free loopback ports. */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaCluster> {
+  return startKafkaWith(options, { jvmFlags: kafkaArchiveFlags, stopGraceMs: 10_000 });
+}
+
+/** Knobs for this package's own use (the prefetch script records the class-data archive with them). */
+export interface KafkaInternals {
+  jvmFlags(lib: string): string[];
+  stopGraceMs: number;
+  onNodeExit?(exit: JvmExit): void;
+}
+
+/** The class-data archive of a Kafka jar set (made by `npm run prefetch`). */
+export const kafkaArchive = (lib: string) => classDataArchive(lib, 'kafka');
+const kafkaArchiveFlags = (lib: string) => useClassDataArchive(kafkaArchive(lib));
+
+export async function startKafkaWith(
+  options: StartKafkaOptions,
+  internal: KafkaInternals,
+): Promise<KafkaCluster> {
   const version = options.version ?? '3.9.1';
   const brokers = options.brokers ?? 1;
   if (!KAFKA_VERSIONS.includes(version)) {
@@ -90,7 +109,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const lib = await ensureJars(kafkaJarSet(version));
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(version, brokers, heapMb, options.properties ?? {}, lib);
+      return await startOnce(version, brokers, heapMb, options.properties ?? {}, lib, internal);
     } catch (error) {
       // another process took one of our ports between the check and the JVM's bind: new ports
       if (error instanceof PortInUseError && attempt < 3) continue;
@@ -105,6 +124,7 @@ async function startOnce(
   heapMb: number,
   properties: Record<string, string>,
   lib: string,
+  internal: KafkaInternals,
 ): Promise<KafkaCluster> {
   const run = await mkdtemp(join(tmpdir(), `dstream-kafka-${version}-`));
   const v4 = !version.startsWith('3.');
@@ -156,6 +176,7 @@ async function startOnce(
         '-XX:+ExplicitGCInvokesConcurrent',
         '-XX:TieredStopAtLevel=1',
         '-XX:-UsePerfData',
+        ...internal.jvmFlags(lib),
         '-Djava.awt.headless=true',
         '-Djava.net.preferIPv4Stack=true',
         logOption(brokerLog),
@@ -168,6 +189,7 @@ async function startOnce(
       pidFile: join(run, `node-${node.nodeId}.pid`),
       owns: [node.propsFile],
     });
+    if (internal.onNodeExit) node.jvm.exited.then(internal.onNodeExit);
     return node.jvm;
   };
 
@@ -176,8 +198,8 @@ async function startOnce(
     if (stopped) return;
     stopped = true;
     // brokers first, then the controller, as a real cluster is shut down
-    await Promise.all(brokerNodes.map((node) => node.jvm?.kill('SIGTERM', 10_000)));
-    await Promise.all(nodes.map((node) => node.jvm?.kill('SIGTERM', 10_000)));
+    await Promise.all(brokerNodes.map((node) => node.jvm?.kill('SIGTERM', internal.stopGraceMs)));
+    await Promise.all(nodes.map((node) => node.jvm?.kill('SIGTERM', internal.stopGraceMs)));
     await rm(run, { recursive: true, force: true });
   };
 
@@ -271,6 +293,7 @@ function formatStorage(lib: string, logOption: string, clusterId: string, propsF
     '-Xmx256m',
     '-XX:TieredStopAtLevel=1',
     '-XX:-UsePerfData',
+    ...kafkaArchiveFlags(lib),
     logOption,
     '-cp',
     `${lib}/*`,

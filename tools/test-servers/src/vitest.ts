@@ -16,8 +16,9 @@ export interface SharedHBase {
 }
 
 const SETUP_HINT =
-  "add globalSetup: ['tools/test-servers/src/global-setup.ts'] to the integration project in the root " +
-  'vitest.config.ts, and run the test through that config (npx vitest run <path> from the repo root)';
+  'useKafka/useHBase work only in the integration project (<pkg>/test/integration/**/*.test.ts) of the root ' +
+  "vitest.config.ts, whose globalSetup is 'tools/test-servers/src/global-setup.ts': run the test from the " +
+  'repo root with `npx vitest run <path>`';
 
 function ask<T>(name: string): Promise<T> {
   const base = inject('dstreamTestServersUrl');
