@@ -1,4 +1,5 @@
 import { checkpointCost } from './checkpoint-bench.js';
+import { executorSpeedup, transferCost } from './executor-bench.js';
 import { emptyBatchCost, makeLines, mapFilterReduce, wordCount } from './core-bench.js';
 import { type Result, report } from './measure.js';
 
@@ -24,6 +25,13 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
       'checkpoint cost: 10 batches of 200k records into 100k keys of state',
       await checkpointCost(100_000, 200_000, 10, Math.max(1, Math.floor(rounds / 2))),
     ),
+  executors: async (rounds) =>
+    report(
+      'executors: 200k NDJSON lines per batch, CPU-bound map side',
+      await executorSpeedup(200_000, rounds),
+    ),
+  transfer: async (rounds) =>
+    report('moving 10k records between threads (records/s)', await transferCost(rounds)),
   'empty-batch': async () => {
     const ms = await emptyBatchCost(2_000);
     console.log(

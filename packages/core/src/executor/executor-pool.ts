@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Accumulator, applyDeltas } from '../accumulators.js';
@@ -56,28 +58,42 @@ const entry = new URL(
   import.meta.url,
 );
 
+/** The ESM entry of tsx's register API, found from `from`, or undefined when tsx is not installed. */
+function tsxEsmApi(from: string): string | undefined {
+  if (!from.startsWith('file:')) return undefined;
+  try {
+    const pkgPath = createRequire(from).resolve('tsx/package.json');
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+      exports: Record<string, { import?: { default?: string } }>;
+    };
+    const target = pkg.exports['./esm/api']?.import?.default;
+    return target === undefined ? undefined : pathToFileURL(join(dirname(pkgPath), target)).href;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * How an executor thread starts: a tiny bootstrap that first registers tsx's loader when the entry
  * or the job module is TypeScript (running from sources, or a .ts job), then imports the entry.
  */
 function bootstrap(moduleUrl: string): { code: string; execArgv: string[] } {
-  const execArgv = process.execArgv.filter((a) => !/tsx/.test(a));
+  // Loaders given with --import are registered by the bootstrap instead (a worker's --import runs
+  // too late for its own entry module).
+  const execArgv: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (arg === '--import' || arg === '--loader' || arg === '--experimental-loader') i++;
+    else if (!/^--(import|loader|experimental-loader)=/.test(arg)) execArgv.push(arg);
+  }
   const needsTsx = entry.pathname.endsWith('.ts') || /\.[cm]?ts$/.test(moduleUrl);
   let register = '';
   if (needsTsx) {
-    let api: string;
-    try {
-      api = pathToFileURL(
-        createRequire(moduleUrl.startsWith('file:') ? moduleUrl : import.meta.url).resolve('tsx/esm/api'),
-      ).href;
-    } catch {
-      try {
-        api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
-      } catch {
-        throw new ConfigError(
-          'executors running TypeScript need tsx installed (npm install -D tsx), or compile the job to .js',
-        );
-      }
+    const api = tsxEsmApi(moduleUrl) ?? tsxEsmApi(import.meta.url);
+    if (api === undefined) {
+      throw new ConfigError(
+        'executors running TypeScript need tsx installed (npm install -D tsx), or compile the job to .js',
+      );
     }
     register = `(await import(${JSON.stringify(api)})).register();`;
   }

@@ -1,0 +1,41 @@
+// The CPU-bound job of the executor benchmark: JSON parse + filter + reduceByKey over NDJSON.
+import type { StreamingContext } from '@dstream/core';
+
+export const queue: string[][] = [];
+export const seen: { keys: number } = { keys: 0 };
+
+interface PageView {
+  user: string;
+  page: string;
+  ms: number;
+  ok: boolean;
+}
+
+export function pageTimes(ctx: StreamingContext): void {
+  ctx
+    .queueStream(queue, { partitionSize: 10_000 })
+    .map((line) => JSON.parse(line) as PageView)
+    .filter((e) => e.ok)
+    .map((e) => [e.page, e.ms] as [string, number])
+    .reduceByKey((a, b) => a + b)
+    .foreachBatch((b) => {
+      seen.keys = b.partitions.reduce((n, p) => n + p.length, 0);
+    });
+}
+
+export function makeEvents(count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(
+      JSON.stringify({
+        user: `user-${i % 5000}`,
+        page: `/page/${i % 997}`,
+        ms: i % 300,
+        ok: i % 10 !== 0,
+        referrer: 'https://example.com/some/long/referrer/path?with=query&and=more',
+        agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)',
+      }),
+    );
+  }
+  return out;
+}
