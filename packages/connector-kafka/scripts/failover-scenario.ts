@@ -80,19 +80,22 @@ export async function leaderOf(admin: Admin, topic: string, partition: number): 
 }
 
 /**
- * The broker coordinating a transactional id: the leader of its `__transaction_state` partition,
- * which Kafka picks as abs(javaStringHashCode(id)) % partitions.
+ * The broker coordinating a transactional id (`__transaction_state`) or a consumer group
+ * (`__consumer_offsets`): the leader of the partition Kafka picks as abs(javaStringHashCode(id)) % n.
  */
-export async function transactionCoordinatorOf(admin: Admin, transactionalId: string): Promise<number> {
-  const { topics } = await admin.fetchTopicMetadata({ topics: ['__transaction_state'] });
+export async function coordinatorOf(
+  admin: Admin,
+  internalTopic: '__transaction_state' | '__consumer_offsets',
+  id: string,
+): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [internalTopic] });
   const partitions = topics[0]?.partitions.length ?? 0;
-  if (partitions === 0) throw new Error('__transaction_state does not exist yet');
+  if (partitions === 0) throw new Error(`${internalTopic} does not exist yet`);
   let hash = 0;
-  for (let i = 0; i < transactionalId.length; i++)
-    hash = (Math.imul(hash, 31) + transactionalId.charCodeAt(i)) | 0;
+  for (let i = 0; i < id.length; i++) hash = (Math.imul(hash, 31) + id.charCodeAt(i)) | 0;
   // Kafka's Utils.abs maps Integer.MIN_VALUE to 0.
   const positive = hash === -2147483648 ? 0 : Math.abs(hash);
-  return leaderOf(admin, '__transaction_state', positive % partitions);
+  return leaderOf(admin, internalTopic, positive % partitions);
 }
 
 export async function runFailover(topic: string, options: FailoverOptions): Promise<FailoverResult> {

@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { type KafkaCluster, startKafka } from '@dstream/test-servers';
-import {
-  createFailoverTopic,
-  runFailover,
-  transactionCoordinatorOf,
-} from '../../scripts/failover-scenario.js';
+import { coordinatorOf, createFailoverTopic, runFailover } from '../../scripts/failover-scenario.js';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
 
@@ -132,7 +128,7 @@ describe('kafkaSink: acknowledged means durable when a partition leader dies (ka
       rounds: 1,
       intervalMs: 20,
       phasesMs: { before: 1500, down: 6000, after: 2500 },
-      victim: (a) => transactionCoordinatorOf(a, `${groupId}-out-0-${source}-0`),
+      victim: (a) => coordinatorOf(a, '__transaction_state', `${groupId}-out-0-${source}-0`),
       write: async (ids) => {
         batches.push(ids);
         const from = ids[0]!;
@@ -154,5 +150,70 @@ describe('kafkaSink: acknowledged means durable when a partition leader dies (ka
     const last = batches.find((ids) => ids[0]! + ids.length === committed);
     expect(last).toBeDefined();
     expect(last!.every((id) => result.presentIds.has(id))).toBe(true);
+  }, 240_000);
+
+  it('the group coordinator is SIGKILLed while the direct stream commits: no range lost or read twice, lag catches up', async () => {
+    const topic = await createFailoverTopic(admin, 3);
+    const producer = new kafkajs.Kafka({
+      brokers: cluster.bootstrap,
+      logLevel: kafkajs.logLevel.NOTHING,
+    }).producer({
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: 600 }, (_, i) => ({ partition: i % 3, value: String(i) })),
+    });
+    await producer.disconnect();
+    const groupId = `lag-${topic}`;
+    const warnings: string[] = [];
+    const source = kafkaDirectSource({
+      brokers: cluster.bootstrap,
+      topics: [topic],
+      groupId,
+      startingOffsets: 'earliest',
+      maxRatePerPartition: 10,
+    });
+    await source.start?.({
+      batchInterval: 1000,
+      rateLimit: () => undefined,
+      log: (_l, m) => warnings.push(m),
+    });
+    const read: number[] = [];
+    let time = 0;
+    const step = async (): Promise<number> => {
+      time += 1000;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const batch = await source.compute(time);
+          for (const p of batch.partitions) for (const r of p) read.push(Number(r.value));
+          await source.onBatchCompleted?.(time, batch.offsetRanges ?? []);
+          return batch.partitions.reduce((n, p) => n + p.length, 0);
+        } catch (error) {
+          if (attempt >= 100) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+      }
+    };
+    for (let i = 0; i < 3; i++) await step();
+    const victim = await coordinatorOf(admin, '__consumer_offsets', groupId);
+    await cluster.killBroker(victim, 'SIGKILL');
+    const downUntil = Date.now() + 6000;
+    while (Date.now() < downUntil) {
+      await step();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await cluster.restartBroker(victim);
+    while ((await step()) > 0) {
+      // drain the topic
+    }
+    await source.stop?.();
+    expect(read).toHaveLength(600);
+    expect(new Set(read).size).toBe(600);
+    // The last commit (after the coordinator moved) shows no lag.
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(offsets!.partitions.map((p) => Number(p.offset)).sort()).toEqual([200, 200, 200]);
   }, 240_000);
 });
