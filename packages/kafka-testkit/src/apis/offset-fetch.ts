@@ -1,4 +1,4 @@
-import { offsetKey } from '../broker/group-coordinator.js';
+import { offsetKey } from '../broker/group.js';
 import { ApiKey } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { Writer } from '../protocol/writer.js';

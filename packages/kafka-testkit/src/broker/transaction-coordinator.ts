@@ -1,7 +1,7 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import { encodeControlBatch, readBatchHeader } from '../protocol/record-batch.js';
 import type { ClusterState } from './cluster-state.js';
-import { type CommittedOffset, offsetKey } from './group-coordinator.js';
+import { type CommittedOffset, offsetKey } from './group.js';
 
 export type TransactionState = 'Empty' | 'Ongoing' | 'CompleteCommit' | 'CompleteAbort';
 
