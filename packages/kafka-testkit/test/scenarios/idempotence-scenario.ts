@@ -240,6 +240,19 @@ export async function idempotenceScenario(bootstrap: string[]) {
       committed: await listOffset(leader, topic, 1),
       uncommitted: await listOffset(leader, topic, 0),
     };
+
+    // A transactional batch for a partition never added to the transaction.
+    const strayId = `${transactionalId}-stray`;
+    const strayCoordinator = await RawClient.connect(await findCoordinator(boot, strayId, 1));
+    clients.push(strayCoordinator);
+    const stray = await initProducerId(strayCoordinator, strayId);
+    steps.produceWithoutAddPartitions = (
+      await produce(leader, topic, batch(1, stray.producerId, stray.producerEpoch, 0, true), strayId)
+    ).error;
+    steps.offsetsAtEnd = {
+      committed: await listOffset(leader, topic, 1),
+      uncommitted: await listOffset(leader, topic, 0),
+    };
     return steps;
   } finally {
     for (const client of clients) client.close();
