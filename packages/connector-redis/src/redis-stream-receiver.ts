@@ -87,10 +87,27 @@ export function redisStreamReceiver<T = StreamEntry>(options: RedisStreamReceive
     );
   }
   const group = options.group;
-  const count = options.count ?? 500;
-  const blockMs = options.blockMs ?? 1000;
-  const claimMinIdleMs = options.claimMinIdleMs ?? 30_000;
-  const claimIntervalMs = options.claimIntervalMs ?? 10_000;
+  const whole = (name: string, value: number | undefined, fallback: number, min: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isSafeInteger(v) || v < min) {
+      throw new ConfigError(
+        `redisStreamReceiver: ${name} must be a whole number >= ${min}, got ${String(value)}`,
+      );
+    }
+    return v;
+  };
+  const count = whole('count', options.count, 500, 1);
+  const blockMs = whole('blockMs', options.blockMs, 1000, 1);
+  const claimMinIdleMs = whole('claimMinIdleMs', options.claimMinIdleMs, 30_000, 0);
+  const claimIntervalMs = whole('claimIntervalMs', options.claimIntervalMs, 10_000, 1);
+  if (
+    options.consumer !== undefined &&
+    (typeof options.consumer !== 'string' || options.consumer.length === 0)
+  ) {
+    throw new ConfigError(
+      `redisStreamReceiver: consumer must be a non-empty string, got ${JSON.stringify(options.consumer)}`,
+    );
+  }
   const decode = options.decode ?? ((entry: StreamEntry) => entry as unknown as T);
   const where = describeConnection(options.connection);
 

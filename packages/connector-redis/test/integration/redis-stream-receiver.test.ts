@@ -194,5 +194,7 @@ describe('redisStreamReceiver (real Redis, collecting context)', () => {
   it('rejects bad options', () => {
     expect(() => redisStreamReceiver({ streams: [], group: 'g' })).toThrow(/streams must be/);
     expect(() => redisStreamReceiver({ streams: 's', group: '' })).toThrow(/group must be/);
+    expect(() => redisStreamReceiver({ streams: 's', group: 'g', blockMs: 0 })).toThrow(/blockMs must be/);
+    expect(() => redisStreamReceiver({ streams: 's', group: 'g', consumer: '' })).toThrow(/consumer must be/);
   });
 });
