@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from '@dstream/core';
+import { ConfigError, DStreamError, SerializationError } from '@dstream/core';
 import { type EncodedCommand, type RedisCommand, encodeCommand } from './redis-command.js';
 
 export interface CommandChunk {
@@ -34,7 +34,16 @@ export function* commandChunks<T>(
   const fill = (wantCommands: number, wantBytes: number): void => {
     while (next < records.length && pending.length < wantCommands && pendingBytes < wantBytes) {
       const record = records[next++] as T;
-      const built = build(record);
+      let built: ReturnType<CommandBuilder<T>>;
+      try {
+        built = build(record);
+      } catch (error) {
+        if (DStreamError.isInstance(error)) throw error;
+        throw new SerializationError(
+          `redisSink: the commands function threw for record #${next - 1} of the partition: ${String(error)}`,
+          { cause: error },
+        );
+      }
       if (built === undefined || built === null) continue;
       const start = pending.length;
       if (Array.isArray(built)) {

@@ -129,7 +129,7 @@ export function redisSink<T>(options: RedisSinkOptions<T>): RedisSink<T> {
     guarantee: mode === 'exactly-once' ? 'transactional' : idempotent ? 'idempotent' : 'at-least-once',
     mechanism:
       mode === 'exactly-once'
-        ? `Lua script (EVALSHA) per partition chunk of <= ${maxCommandsPerScript} commands applying them with a batch marker ${keyPrefix}:batch:<output>:<time> and offsets atomically; replays skipped`
+        ? `Lua script (EVALSHA) per partition chunk of <= ${maxCommandsPerScript} commands, applying them atomically with a record of them (the source offset range when partitions are aligned, else a batch marker ${keyPrefix}:batch:<output>:<time>) and the offsets; replays skipped`
         : idempotent
           ? 'pipelined idempotent commands (SET/HSET/EXPIRE/XADD with explicit ids)'
           : 'pipelined commands; a replay applies them again',

@@ -202,7 +202,10 @@ describe('redisSink exactly-once', () => {
       offsetRanges: [range],
       partitionOffsetRange: range,
     });
-    await expect(sink.writePartition(records, context)).rejects.toThrow(/the executor died here/);
+    await expect(sink.writePartition(records, context)).rejects.toMatchObject({
+      code: 'SERIALIZATION',
+      message: expect.stringMatching(/threw for record #250 of the partition: Error: the executor died here/),
+    });
     // Chunks 0 and 1 (records 0-199) were applied; chunk 2 never reached Redis.
     expect(await admin.get(`${prefix}:n`)).toBe('200');
     failAt = -1;
