@@ -101,6 +101,28 @@ export function directStreamCases(backend: KafkaBackend): void {
       await source.stop?.();
     });
 
+    it('follows the backpressure rate when it is below maxRatePerPartition', async () => {
+      const topic = await server.topic(1);
+      await produce(topic, 100, 1);
+      let rate: number | undefined = 5;
+      const source = kafkaDirectSource({
+        brokers: server.bootstrap,
+        topics: [topic],
+        groupId: fresh(),
+        startingOffsets: 'earliest',
+        maxRatePerPartition: 20,
+      });
+      await source.start?.({ ...ctx, rateLimit: () => rate });
+      const sizes: number[] = [];
+      for (let i = 1; i <= 3; i++) {
+        if (i === 3) rate = undefined;
+        const b = await source.compute(i * 1000);
+        sizes.push(b.partitions[0]!.length);
+      }
+      expect(sizes).toEqual([5, 5, 20]);
+      await source.stop?.();
+    });
+
     it('resumes from the group offsets it committed, and from a kafkaGroupOffsetStore', async () => {
       const topic = await server.topic(2);
       const groupId = fresh();
