@@ -78,6 +78,10 @@ export class RpcConnection {
   #pending = new Map<number, PendingCall>();
   #nextCallId = 1;
   #buffer: Buffer = Buffer.alloc(0);
+  /** Chunks of a large frame still arriving: joined once the frame is complete, not per chunk. */
+  #pendingChunks: Buffer[] = [];
+  #pendingBytes = 0;
+  #needed = 0;
   #closedError: Error | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
   readonly #closeListeners: Array<() => void> = [];
@@ -158,10 +162,26 @@ export class RpcConnection {
   }
 
   #onData(chunk: Buffer): void {
+    if (this.#needed > 0) {
+      this.#pendingChunks.push(chunk);
+      this.#pendingBytes += chunk.length;
+      if (this.#pendingBytes < this.#needed) return;
+      chunk = Buffer.concat(this.#pendingChunks, this.#pendingBytes);
+      this.#pendingChunks = [];
+      this.#pendingBytes = 0;
+      this.#needed = 0;
+    }
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     while (this.#buffer.length >= 4) {
       const length = this.#buffer.readUInt32BE(0);
-      if (this.#buffer.length < 4 + length) return;
+      if (this.#buffer.length < 4 + length) {
+        // Wait for the rest of this frame without copying what arrived so far on every chunk.
+        this.#pendingChunks = [this.#buffer];
+        this.#pendingBytes = this.#buffer.length;
+        this.#needed = 4 + length;
+        this.#buffer = Buffer.alloc(0);
+        return;
+      }
       const frame = this.#buffer.subarray(4, 4 + length);
       this.#buffer = this.#buffer.subarray(4 + length);
       try {

@@ -5,6 +5,7 @@ import { HBaseRemoteException, retryDecision } from '../src/hbase-errors.js';
 import {
   decodeDelimitedAt,
   decodeMessage,
+  encodeDelimited,
   encodeMessage,
   fromBigInt,
   readVarint,
@@ -151,6 +152,54 @@ describe('RpcConnection', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(connection.closed).toBe(true);
     for (const socket of sockets) socket.destroy();
+  });
+
+  it('reassembles responses split across many chunks, and several responses in one chunk', async () => {
+    const big = Buffer.alloc(300_000, 9);
+    const frameFor = (callId: number, value: Buffer): Buffer => {
+      const header = encodeDelimited('ResponseHeader', { call_id: callId });
+      const body = encodeDelimited('GetResponse', {
+        result: {
+          cell: [{ row: Buffer.from('r'), family: Buffer.from('f'), qualifier: Buffer.from('q'), value }],
+        },
+      });
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(header.length + body.length);
+      return Buffer.concat([length, header, body]);
+    };
+    server = net.createServer((socket) => {
+      let seen = 0;
+      socket.on('data', async () => {
+        if (++seen > 1) return;
+        // Answer calls 1 and 2 as soon as anything arrives (the calls follow the header at once).
+        const first = frameFor(1, big);
+        for (let offset = 0; offset < first.length; offset += 7_000) {
+          socket.write(first.subarray(offset, offset + 7_000));
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        socket.write(Buffer.concat([frameFor(2, Buffer.from('small')), frameFor(3, Buffer.from('third'))]));
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const connection = new RpcConnection({
+      host: '127.0.0.1',
+      port,
+      service: 'ClientService',
+      user: 'u',
+      connectTimeoutMs: 1000,
+    });
+    const request = { region: { type: 1, value: Buffer.from('r') }, get: { row: Buffer.from('k') } };
+    type Response = { result: { cell: Array<{ value: Buffer }> } };
+    const [a, b, c] = await Promise.all([
+      connection.call<Response>('Get', 'GetRequest', request, 'GetResponse', 5000),
+      connection.call<Response>('Get', 'GetRequest', request, 'GetResponse', 5000),
+      connection.call<Response>('Get', 'GetRequest', request, 'GetResponse', 5000),
+    ]);
+    expect(a.result.cell[0]?.value.equals(big)).toBe(true);
+    expect(b.result.cell[0]?.value.toString()).toBe('small');
+    expect(c.result.cell[0]?.value.toString()).toBe('third');
+    connection.close();
   });
 
   it('fails pending calls at once when the server drops the connection', async () => {
