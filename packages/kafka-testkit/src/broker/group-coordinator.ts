@@ -141,10 +141,11 @@ export class GroupCoordinator {
     if (!group || group.state === 'Empty') {
       return generationId < 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
     }
-    if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+    // Kafka's order: membership, then generation, then the rebalance state.
     const member = group.members.get(memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     member.lastSeen = Date.now();
     return ErrorCode.NONE;
   }

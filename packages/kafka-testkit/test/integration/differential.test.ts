@@ -4,6 +4,7 @@ import { KafkaTestCluster } from '../../src/index.js';
 import { adminScenario } from '../scenarios/admin-scenario.js';
 import { apiVersionsScenario } from '../scenarios/api-versions-scenario.js';
 import { consumerGroupScenario } from '../scenarios/consumer-group-scenario.js';
+import { errorCodesScenario } from '../scenarios/error-codes-scenario.js';
 import { groupProtocolScenario } from '../scenarios/group-protocol-scenario.js';
 import { idempotenceScenario } from '../scenarios/idempotence-scenario.js';
 import { kcatScenario } from '../scenarios/kcat-scenario.js';
@@ -16,6 +17,7 @@ import { transactionsScenario } from '../scenarios/transactions-scenario.js';
  */
 const scenarios: Record<string, (bootstrap: string[]) => Promise<unknown>> = {
   'ApiVersions v0/v3/unsupported and kafkajs negotiation (raw)': apiVersionsScenario,
+  'error codes of requests that go wrong (raw)': errorCodesScenario,
   'group protocol (raw)': groupProtocolScenario,
   'idempotent and transactional produce (raw)': idempotenceScenario,
   'kafkajs produce and consume': produceConsumeScenario,
