@@ -41,6 +41,8 @@ describe('regions moved and split while a client writes (real HBase)', () => {
         written += batch.length;
       }
     })();
+    const writtenWhenAdminStarted = written;
+    let writtenWhenAdminDone = 0;
     try {
       // Move each region to the other server, then split the upper one, while the writer runs.
       const servers = await admin.admin.regionServers();
@@ -51,11 +53,13 @@ describe('regions moved and split while a client writes (real HBase)', () => {
       }
       const [, upper] = await admin.admin.regions(table);
       await admin.admin.splitRegion(upper!, rowKey(1500));
+      writtenWhenAdminDone = written;
     } finally {
       adminDone = true;
       await writer;
     }
-    expect(written).toBeGreaterThan(keys);
+    // Writes were acknowledged while the regions moved and split.
+    expect(writtenWhenAdminDone).toBeGreaterThan(writtenWhenAdminStarted);
     expect(expected.size).toBe(keys);
 
     const regions = await admin.admin.regions(table);
@@ -89,5 +93,35 @@ describe('regions moved and split while a client writes (real HBase)', () => {
     await client.put(table, 'r2', [{ family: 'f', qualifier: 'q', value: 'after' }]);
     await admin.admin.moveRegion((await admin.admin.regions(table))[0]!, other);
     expect((await client.scanAll(table)).map((r) => r.row.toString())).toEqual(['r1', 'r2']);
+  });
+
+  it('a scan in progress continues after its region moves: every row once, in order', async () => {
+    const table = freshTable('scanmove');
+    tables.push(table);
+    await admin.admin.createTable(table, { families: ['f'], splitKeys: [rowKey(300)] });
+    await client.mutateMany(
+      table,
+      Array.from({ length: 600 }, (_, i) => ({
+        type: 'put' as const,
+        row: rowKey(i),
+        cells: [{ family: 'f', qualifier: 'q', value: `v${i}` }],
+      })),
+    );
+    const seen: string[] = [];
+    for await (const row of client.scan(table, { caching: 25 })) {
+      seen.push(row.row.toString());
+      if (seen.length === 100 || seen.length === 400) {
+        // Move the region being scanned: the open scanner is gone; the scan re-opens after row.
+        const regions = await admin.admin.regions(table);
+        const current = regions.find(
+          (r) =>
+            r.startKey.toString() <= row.row.toString() &&
+            (r.endKey.length === 0 || row.row.toString() < r.endKey.toString()),
+        )!;
+        const servers = await admin.admin.regionServers();
+        await admin.admin.moveRegion(current, servers.find((s) => s.port !== current.server.port)!);
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => rowKey(i)));
   });
 });
