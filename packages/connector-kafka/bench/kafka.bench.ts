@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StreamingContext, ManualClock } from '@dstream/core';
+import { KafkaTestCluster } from '@dstream/kafka-testkit';
 import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { directStream, kafkaSink } from '../src/index.js';
@@ -11,6 +12,7 @@ import { directStream, kafkaSink } from '../src/index.js';
  * written once up front; each variant reads it all with its own group and writes its own topic.
  *
  *   node --conditions=@dstream/source --import tsx packages/connector-kafka/bench/kafka.bench.ts 127.0.0.1:9092
+ *   node --conditions=@dstream/source --import tsx packages/connector-kafka/bench/kafka.bench.ts testkit
  */
 
 const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
@@ -91,19 +93,26 @@ async function handWritten(kafka: Kafka, input: string, output: string): Promise
   return RECORDS / seconds;
 }
 
-async function throughDstream(bootstrap: string[], input: string, output: string): Promise<number> {
+async function throughDstream(
+  bootstrap: string[],
+  input: string,
+  output: string,
+  transactional: boolean,
+): Promise<number> {
   const clock = new ManualClock();
   const ctx = new StreamingContext({ batchInterval: 1000, clock });
+  const groupId = `bench-dstream-${randomUUID()}`;
   const sink = kafkaSink<{ key: string | null; value: string }>({
     brokers: bootstrap,
     topic: output,
     key: (r) => r.key,
     value: (r) => r.value,
+    ...(transactional ? { transactional: { groupId } } : {}),
   });
   directStream(ctx, {
     brokers: bootstrap,
     topics: [input],
-    groupId: `bench-dstream-${randomUUID()}`,
+    groupId,
     startingOffsets: 'earliest',
     // Bounded batches, as a real job runs them (10 000 records per partition per batch at most).
     maxRatePerPartition: 10_000,
@@ -132,10 +141,13 @@ export async function run(
   await fillInput(kafka, input);
   const rawOut = `bench-raw-${randomUUID()}`;
   const dstreamOut = `bench-dstream-${randomUUID()}`;
+  const exactlyOnceOut = `bench-eos-${randomUUID()}`;
   await createTopic(kafka, rawOut);
   await createTopic(kafka, dstreamOut);
+  await createTopic(kafka, exactlyOnceOut);
   const raw = await handWritten(kafka, input, rawOut);
-  const ours = await throughDstream(bootstrap, input, dstreamOut);
+  const ours = await throughDstream(bootstrap, input, dstreamOut, false);
+  const exactlyOnce = await throughDstream(bootstrap, input, exactlyOnceOut, true);
   return {
     name:
       `Kafka → map → Kafka, ${RECORDS} records, ${PARTITIONS} partitions (kafkajs 2.2.4): ` +
@@ -143,12 +155,16 @@ export async function run(
     results: [
       { label: 'hand-written kafkajs eachBatch → send loop', opsPerSec: raw },
       { label: 'dstream directStream → map → kafkaSink', opsPerSec: ours },
+      { label: 'dstream, transactional kafkaSink (exactly-once)', opsPerSec: exactlyOnce },
     ],
   };
 }
 
 if (process.argv[1]?.endsWith('kafka.bench.ts') && process.argv[2] !== undefined) {
-  const result = await run(process.argv[2].split(','));
+  // `testkit` runs the same comparison on an in-process @dstream/kafka-testkit broker.
+  const testkit = process.argv[2] === 'testkit' ? await KafkaTestCluster.start({ brokers: 1 }) : undefined;
+  const result = await run(testkit?.bootstrap ?? process.argv[2].split(','));
+  await testkit?.stop();
   console.log(result.name);
   console.table(result.results.map((r) => ({ label: r.label, 'records/s': Math.round(r.opsPerSec) })));
 }
