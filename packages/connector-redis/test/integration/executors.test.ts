@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
-import type { ClientProviderStats } from '@dstream/core';
+import { ManualClock, StreamingContext } from '@dstream/core';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queue } from './fixtures/executors-job.js';
 import { adminClient, deletePrefix, freshPrefix, redisUrl } from './redis-test-env.js';
 
 let admin: Redis;
@@ -22,30 +21,39 @@ async function connectionsNamed(name: string): Promise<number> {
   return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
 }
 
-describe('per-executor clients (worker threads loading the job module)', () => {
-  it('two executors, eight partitions: one Redis connection per executor', async () => {
+describe('per-executor clients through StreamingContext executors', () => {
+  it('2 executors × 3 batches × 4 partitions: one Redis connection per executor, counts exact', async () => {
     prefix = freshPrefix('executors');
     const connectionName = `dstream-exec-${randomUUID()}`;
-    const job = new URL('./fixtures/executor-bootstrap.mjs', import.meta.url);
-    const workers = [1, 2].map(
-      (executorId) =>
-        new Worker(job, {
-          workerData: { url: redisUrl, prefix, connectionName, executorId },
-          execArgv: ['--conditions=@dstream/source'],
-        }),
+    // Executors (worker threads) copy the environment when they start: the job module reads these.
+    process.env.DSTREAM_TEST_CONNECTION_NAME = connectionName;
+    process.env.DSTREAM_TEST_KEY_PREFIX = prefix;
+    process.env.DSTREAM_REDIS_URL = redisUrl;
+    const batch = (): Array<[string, number]> =>
+      Array.from({ length: 100 }, (_, i): [string, number] => [`${prefix}:k${i % 10}`, 1]);
+    queue.length = 0;
+    queue.push(batch(), batch(), batch());
+    const clock = new ManualClock();
+    const ctx = await StreamingContext.fromModule(
+      new URL('./fixtures/executors-job.ts', import.meta.url),
+      'counters',
+      {
+        batchInterval: 1000,
+        clock,
+        executors: 2,
+      },
     );
     try {
-      const stats = (await Promise.all(workers.map((w) => once(w, 'message')))).map(
-        ([m]) => (m as { stats: ClientProviderStats }).stats,
-      );
-      expect(stats.map((s) => s.created)).toEqual([1, 1]);
+      await ctx.start();
+      for (let i = 1; i <= 3; i++) {
+        clock.advance(1000);
+        await ctx.whenBatchCompleted(i * 1000);
+      }
       expect(await connectionsNamed(connectionName)).toBe(2);
-      expect(await admin.get(`${prefix}:total`)).toBe(String(2 * 100 * (1 + 2 + 3 + 4)));
-      for (const w of workers) w.postMessage('stop');
-      await Promise.all(workers.map((w) => once(w, 'message')));
-      expect(await connectionsNamed(connectionName)).toBe(0);
     } finally {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await ctx.stop();
     }
-  });
+    for (let i = 0; i < 10; i++) expect(await admin.get(`${prefix}:k${i}`)).toBe('30');
+    expect(await connectionsNamed(connectionName)).toBe(0);
+  }, 60_000);
 });
