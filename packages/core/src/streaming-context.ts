@@ -31,6 +31,8 @@ import {
   computeGuarantees,
 } from './guarantees.js';
 import { ListenerBus, type Logger, type StreamingListener, consoleLogger } from './listener.js';
+import { type PIDOptions, PIDRateEstimator } from './flow/pid-rate-estimator.js';
+import { RateLimiter } from './flow/rate-limiter.js';
 import { ReceivedBlockTracker } from './receiver/received-block-tracker.js';
 import type { ReceiverSupervisor } from './receiver/receiver-supervisor.js';
 import { WriteAheadLog } from './wal/write-ahead-log.js';
@@ -76,6 +78,20 @@ export interface StreamingContextOptions {
   executors?: number;
   /** The module and export of the job function, for executors (set by fromModule). */
   jobModule?: { url: string | URL; export?: string };
+  /** Most records a second each receiver puts into blocks (Spark's spark.streaming.receiver.maxRate). */
+  receiverMaxRate?: number;
+  /** Most records a second a direct source reads per partition (spark.streaming.kafka.maxRatePerPartition). */
+  maxRatePerPartition?: number;
+  /**
+   * Records that may wait for batches per receiver before store() asks the receiver to slow down and
+   * storeAll() waits: memory stays bounded when data arrives faster than it is processed. Default 500 000.
+   */
+  receiverMaxPendingRecords?: number;
+  /**
+   * Backpressure (Spark 1.5+): a PID estimator sets the ingestion rate from each batch's processing and
+   * scheduling delay; `initialRate` bounds the first batches.
+   */
+  backpressure?: { enabled: boolean; initialRate?: number } & PIDOptions;
 }
 
 export interface CheckpointOptions {
@@ -147,6 +163,9 @@ export class StreamingContext {
   private tracker: ReceivedBlockTracker | undefined;
   private walReplay: { checkpointTime: Time; pendingTimes: Time[] } | undefined;
   private readonly accumulators: Accumulator[] = [];
+  private readonly limiters: RateLimiter[] = [];
+  /** The ingestion rate backpressure allows (records/s for the whole job), or undefined for none. */
+  private estimatedRate: number | undefined;
   private readonly broadcasts: unknown[] = [];
   private executorData: ExecutorData | undefined;
   private pool: ExecutorPool | undefined;
@@ -189,7 +208,31 @@ export class StreamingContext {
         return this.tracker;
       },
       writeAheadLog: Boolean(options.writeAheadLog),
+      receiverLimiter: () => {
+        const limiter = new RateLimiter(this.receiverRate());
+        this.limiters.push(limiter);
+        return limiter;
+      },
+      receiverMaxPendingRecords: positive(
+        'receiverMaxPendingRecords',
+        options.receiverMaxPendingRecords,
+        500_000,
+        true,
+      ),
+      partitionRate: (lastPartitions) => {
+        const share =
+          this.estimatedRate === undefined
+            ? undefined
+            : this.estimatedRate / Math.max(1, this.graph.inputs.length) / lastPartitions;
+        const cap = options.maxRatePerPartition;
+        if (share === undefined) return cap;
+        return cap === undefined ? Math.max(1, share) : Math.min(cap, Math.max(1, share));
+      },
     };
+    if (options.receiverMaxRate !== undefined) positive('receiverMaxRate', options.receiverMaxRate, 1);
+    if (options.maxRatePerPartition !== undefined)
+      positive('maxRatePerPartition', options.maxRatePerPartition, 1);
+    if (options.backpressure?.enabled) this.enableBackpressure(options.backpressure);
     this.scheduler = new JobScheduler(
       this.graph,
       this.clock,
@@ -344,6 +387,43 @@ export class StreamingContext {
     return acc;
   }
 
+  /** Each receiver's rate: its cap and its share of the backpressure rate, whichever is lower. */
+  private receiverRate(): number | undefined {
+    const share =
+      this.estimatedRate === undefined
+        ? undefined
+        : this.estimatedRate / Math.max(1, this.graph.inputs.length);
+    const cap = this.options.receiverMaxRate;
+    if (share === undefined) return cap;
+    return cap === undefined ? share : Math.min(cap, share);
+  }
+
+  private enableBackpressure(options: { initialRate?: number } & PIDOptions): void {
+    if (options.initialRate !== undefined)
+      this.estimatedRate = positive('backpressure.initialRate', options.initialRate, 1);
+    const estimator = new PIDRateEstimator(this.batchInterval, options);
+    this.bus.listeners.unshift({
+      onBatchCompleted: (info) => {
+        if (info.processingDelay === undefined || info.failureReason !== undefined) return;
+        const rate = estimator.compute(
+          info.processingEndTime ?? info.batchTime,
+          info.numRecords,
+          info.processingDelay,
+          info.schedulingDelay ?? 0,
+        );
+        if (rate === undefined) return;
+        this.estimatedRate = rate;
+        const perReceiver = this.receiverRate();
+        for (const limiter of this.limiters) limiter.setRate(perReceiver);
+      },
+    });
+  }
+
+  /** The rate backpressure currently allows (records/s for the whole job), if it is on and has one. */
+  get ingestionRate(): number | undefined {
+    return this.estimatedRate;
+  }
+
   /** A context with the graph that `job` builds. */
   static fromJob(job: Job, options: StreamingContextOptions): StreamingContext {
     const ctx = new StreamingContext(options);
@@ -380,7 +460,7 @@ export class StreamingContext {
   /** A direct (pull) input: the source computes each batch on the driver. */
   source<T>(source: Source<T>): DStream<T> {
     this.graph.assertMutable('source');
-    return sourceStream(this.inputEnv, source, () => undefined);
+    return sourceStream(this.inputEnv, source);
   }
 
   /** The union of several streams of the same interval. */

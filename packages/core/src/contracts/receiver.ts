@@ -3,15 +3,20 @@
  */
 export interface ReceiverContext<T> {
   /**
-   * Buffers one record; the BlockGenerator cuts the buffer into a block every blockInterval.
+   * Buffers one record; the BlockGenerator cuts the buffer into a block every blockInterval (at
+   * most `receiverMaxRate` records a second go into blocks). Returns a promise when the receiver
+   * should slow down — too many records wait for batches (bounded memory) — that resolves once
+   * there is room again: pause the upstream until then. The record is stored either way.
    * ```ts
-   * socket.on('line', (line) => context.store(line));
+   * const wait = context.store(line);
+   * if (wait) { socket.pause(); void wait.then(() => socket.resume()); }
    * ```
    */
-  store(record: T): void;
+  store(record: T): void | Promise<void>;
   /**
    * Stores records as one block; resolves when the block is stored (durable with the WAL on), so a
-   * reliable receiver acknowledges upstream only after it resolves.
+   * reliable receiver acknowledges upstream only after it resolves. Waits first while the rate limit
+   * or the bound on waiting records says so.
    * ```ts
    * await context.storeAll(messages); await ack(messages);
    * ```

@@ -5,6 +5,7 @@ import type { Receiver } from '../contracts/receiver.js';
 import type { Source, SourceContext } from '../contracts/source.js';
 import { ConfigError, DStreamError, SourceReadError } from '../errors.js';
 import type { ListenerBus, Logger } from '../listener.js';
+import type { RateLimiter } from '../flow/rate-limiter.js';
 import type { ReceivedBlockTracker } from '../receiver/received-block-tracker.js';
 import { ReceiverSupervisor } from '../receiver/receiver-supervisor.js';
 import type { Clock } from '../scheduler/clock.js';
@@ -24,6 +25,12 @@ export interface InputEnvironment {
   blockTracker(): ReceivedBlockTracker;
   /** Whether received blocks are logged before they count as stored. */
   writeAheadLog: boolean;
+  /** A rate limiter for a new receiver (receiverMaxRate, then backpressure). */
+  receiverLimiter(): RateLimiter;
+  /** Records that may wait for batches per receiver before store() asks it to slow down. */
+  receiverMaxPendingRecords: number;
+  /** Records/s per partition a direct source may read now (maxRatePerPartition, backpressure). */
+  partitionRate(lastPartitions: number): number | undefined;
 }
 
 function inputStream<T>(env: InputEnvironment, kind: string, params: string): DStream<T> {
@@ -78,18 +85,15 @@ export function queueStream<T>(
   return stream;
 }
 
-export function sourceStream<T>(
-  env: InputEnvironment,
-  source: Source<T>,
-  rateLimit: () => number | undefined,
-): DStream<T> {
+export function sourceStream<T>(env: InputEnvironment, source: Source<T>): DStream<T> {
   if (typeof source?.compute !== 'function')
     throw new ConfigError(`ctx.source: ${String(source?.name ?? source)} has no compute(time) method`);
   const stream = inputStream<T>(env, 'source', source.name);
   const rangesByTime = new Map<Time, readonly OffsetRange[]>();
+  let lastPartitions = 1;
   const context: SourceContext = {
     batchInterval: env.graph.batchInterval,
-    rateLimit,
+    rateLimit: () => env.partitionRate(lastPartitions),
     log: (level, message, fields) => env.logger[level](`${source.name}: ${message}`, fields),
   };
   env.graph.addInput(stream as DStream<unknown>, {
@@ -109,6 +113,7 @@ export function sourceStream<T>(
         );
       }
       const ranges = result.offsetRanges;
+      lastPartitions = Math.max(1, result.partitions.length);
       const aligned = ranges !== undefined && ranges.length === result.partitions.length;
       const batch: Batch<T> = ranges
         ? { time, partitions: result.partitions, offsetRanges: ranges, partitionsAlignedWithOffsets: aligned }
@@ -150,6 +155,8 @@ export function receiverStream<T>(
     get tracker() {
       return env.blockTracker();
     },
+    limiter: env.receiverLimiter(),
+    maxPending: env.receiverMaxPendingRecords,
   });
   const stream = inputStream<T>(env, 'receiverStream', receiver.name);
   const reliable = receiver.reliable === true;
@@ -167,6 +174,7 @@ export function receiverStream<T>(
     async generate(time) {
       await supervisor.flush();
       const partitions = (await env.blockTracker().allocate(time, streamId)) as T[][];
+      supervisor.drained();
       const batch: Batch<T> = { time, partitions };
       stream.putBatch(time, batch);
       return batchSize(batch);

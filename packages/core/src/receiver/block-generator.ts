@@ -9,12 +9,15 @@ export class BlockGenerator<T> {
     this.buffer.push(record);
   }
 
-  /** The records buffered since the last cut (empty array when none). */
-  cut(): T[] {
-    if (this.buffer.length === 0) return [];
-    const block = this.buffer;
-    this.buffer = [];
-    return block;
+  /** The first `max` records buffered since the last cut (all by default; empty array when none). */
+  cut(max = Number.POSITIVE_INFINITY): T[] {
+    if (this.buffer.length === 0 || max <= 0) return [];
+    if (max >= this.buffer.length) {
+      const block = this.buffer;
+      this.buffer = [];
+      return block;
+    }
+    return this.buffer.splice(0, max);
   }
 
   get buffered(): number {

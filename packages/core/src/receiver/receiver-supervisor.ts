@@ -3,6 +3,7 @@ import type { ListenerBus, Logger } from '../listener.js';
 import type { Clock } from '../scheduler/clock.js';
 import { RecurringTimer } from '../scheduler/clock.js';
 import { BlockGenerator } from './block-generator.js';
+import type { RateLimiter } from '../flow/rate-limiter.js';
 import type { ReceivedBlockTracker } from './received-block-tracker.js';
 
 export interface SupervisorOptions {
@@ -13,6 +14,10 @@ export interface SupervisorOptions {
   bus: ListenerBus;
   logger: Logger;
   tracker: ReceivedBlockTracker;
+  /** Records a second into blocks (receiverMaxRate and backpressure). */
+  limiter: RateLimiter;
+  /** Records that may wait for batches before store() asks the receiver to slow down. */
+  maxPending: number;
 }
 
 /**
@@ -23,6 +28,7 @@ export interface SupervisorOptions {
 export class ReceiverSupervisor<T> {
   private readonly buffer = new BlockGenerator<T>();
   private readonly storing = new Set<Promise<void>>();
+  private roomWaiters: Array<() => void> = [];
   private generation = 0;
   private stopped = true;
   private restarting = false;
@@ -40,9 +46,29 @@ export class ReceiverSupervisor<T> {
     return this.options.streamId;
   }
 
-  /** Cuts the buffer into a block and stores it (through the write-ahead log when it is on). */
-  private cut(): Promise<void> {
-    return this.track(this.options.tracker.addBlock(this.options.streamId, this.buffer.cut()));
+  /**
+   * Cuts the buffer into a block — no more records than the rate limit allows, unless `all` — and
+   * stores it (through the write-ahead log when it is on).
+   */
+  private cut(all = false): Promise<void> {
+    const records = all
+      ? this.buffer.cut()
+      : this.buffer.cut(this.options.limiter.take(this.buffer.buffered));
+    return this.track(this.options.tracker.addBlock(this.options.streamId, records));
+  }
+
+  /** A promise that resolves when fewer than maxPending records wait, or undefined if they do now. */
+  private room(): Promise<void> | undefined {
+    if (this.pending < this.options.maxPending || this.stopped) return undefined;
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Called after a batch took blocks: wakes receivers waiting for room. */
+  drained(): void {
+    if (this.roomWaiters.length === 0 || (this.pending >= this.options.maxPending && !this.stopped)) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
   }
 
   private track(storing: Promise<void>): Promise<void> {
@@ -57,9 +83,9 @@ export class ReceiverSupervisor<T> {
     return storing;
   }
 
-  /** Stores everything received so far; the next batch can then take it. */
-  async flush(): Promise<void> {
-    void this.cut();
+  /** Stores what the rate limit lets through (everything when `all`); the next batch takes it. */
+  async flush(all = false): Promise<void> {
+    void this.cut(all);
     await Promise.allSettled([...this.storing]);
   }
 
@@ -81,7 +107,8 @@ export class ReceiverSupervisor<T> {
     clearTimeout(this.restartTimer);
     this.blockTimer.stop();
     await this.callStop();
-    await this.flush();
+    await this.flush(true);
+    this.drained();
     this.post('onReceiverStopped');
   }
 
@@ -101,11 +128,17 @@ export class ReceiverSupervisor<T> {
     return {
       streamId: this.options.streamId,
       store: (record) => {
-        if (live()) this.buffer.add(record);
+        if (!live()) return undefined;
+        this.buffer.add(record);
+        return this.room();
       },
       storeAll: async (records) => {
-        if (live())
-          await this.track(this.options.tracker.addBlock(this.options.streamId, Array.from(records)));
+        if (!live()) return;
+        const block = Array.from(records);
+        const wait = this.options.limiter.reserve(block.length);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        await this.room();
+        if (live()) await this.track(this.options.tracker.addBlock(this.options.streamId, block));
       },
       restart: (reason, error) => this.scheduleRestart(generation, reason, error),
       reportError: (message, error) => {

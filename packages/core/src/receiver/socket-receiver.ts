@@ -14,6 +14,19 @@ export function socketReceiver(host: string, port: number): Receiver<string> {
     onStart(context: ReceiverContext<string>) {
       const decoder = new StringDecoder('utf8');
       let rest = '';
+      let paused = false;
+      // When too many records wait for batches, stop reading: TCP pushes back on the server.
+      const store = (line: string): void => {
+        const wait = context.store(line);
+        if (wait !== undefined && !paused) {
+          paused = true;
+          s.pause();
+          void wait.then(() => {
+            paused = false;
+            s.resume();
+          });
+        }
+      };
       const s = connect({ host, port });
       socket = s;
       s.on('data', (chunk: Buffer) => {
@@ -21,7 +34,7 @@ export function socketReceiver(host: string, port: number): Receiver<string> {
         let start = 0;
         for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
           const end = i > start && text.charCodeAt(i - 1) === 13 ? i - 1 : i;
-          context.store(text.slice(start, end));
+          store(text.slice(start, end));
           start = i + 1;
         }
         rest = text.slice(start);
@@ -29,7 +42,7 @@ export function socketReceiver(host: string, port: number): Receiver<string> {
       s.on('error', (error) => context.restart(`error on connection to ${host}:${port}`, error));
       s.on('close', () => {
         const tail = rest + decoder.end();
-        if (tail.length > 0) context.store(tail);
+        if (tail.length > 0) store(tail);
         rest = '';
         context.restart(`socket ${host}:${port} had no more data`);
       });
