@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { HBASE_JDK17_FLAGS, hbaseJarSet } from './hbase-config.js';
+import { useClassDataArchive } from './class-data-sharing.js';
+import { HBASE_JDK17_FLAGS, hbaseArchive, hbaseJarSet } from './hbase-config.js';
 import { ensureJars } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
 import { trackChild, untrackChild } from './process-reaper.js';
@@ -121,6 +122,7 @@ export async function openHBaseAdmin(
       '-Xmx256m',
       '-XX:TieredStopAtLevel=1',
       '-XX:-UsePerfData',
+      ...useClassDataArchive(hbaseArchive(lib)),
       '-Djava.net.preferIPv4Stack=true',
       // HBase's static DynamicClassLoader reads a fresh default config: java.io.tmpdir keeps its
       // /tmp/hbase-<user>/local/jars inside our scratch dir
@@ -128,7 +130,7 @@ export async function openHBaseAdmin(
       `-Dlog4j2.configurationFile=${join(classes, 'log4j2.properties')}`,
       ...HBASE_JDK17_FLAGS,
       '-cp',
-      `${classes}:${lib}/*`,
+      `${lib}/*:${classes}`, // jars first, so the class-data archive's classpath is a prefix
       'DstreamHBaseAdmin',
       host,
       port,
@@ -146,11 +148,15 @@ export async function openHBaseAdmin(
   const waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
   let exited = false;
   const exitError = () => new Error(`the HBase admin JVM exited; its last output:\n${stderr.join('\n')}`);
-  child.once('exit', () => {
-    exited = true;
-    if (pid !== undefined) untrackChild(pid);
-    rm(scratch, { recursive: true, force: true }).catch(() => {});
-    for (const pending of waiting.splice(0)) pending.reject(exitError());
+  let cleaned: Promise<void> | undefined;
+  const gone = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      if (pid !== undefined) untrackChild(pid);
+      cleaned = rm(scratch, { recursive: true, force: true }).catch(() => {});
+      for (const pending of waiting.splice(0)) pending.reject(exitError());
+      resolve();
+    });
   });
   child.stdin?.on('error', () => {});
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) =>
@@ -175,8 +181,15 @@ export async function openHBaseAdmin(
       });
     });
 
-  const ready = await nextLine(COMMAND_TIMEOUT_MS, 'connect');
-  if (ready !== 'READY') throw new Error(`HBase admin: unexpected first line ${ready}`);
+  try {
+    const ready = await nextLine(COMMAND_TIMEOUT_MS, 'connect');
+    if (ready !== 'READY') throw new Error(`HBase admin: unexpected first line ${ready}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await gone;
+    await cleaned;
+    throw error;
+  }
 
   const call = async (args: string[]): Promise<unknown> => {
     const answer = nextLine(COMMAND_TIMEOUT_MS, args[0] ?? '');
@@ -221,12 +234,13 @@ export async function openHBaseAdmin(
       return (await call(['balancer', String(on)])) as boolean;
     },
     async close() {
-      if (exited) return;
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.stdin?.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(timer);
+      if (!exited) {
+        child.stdin?.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      await cleaned;
     },
   };
 }

@@ -1,7 +1,11 @@
+import { classDataArchive } from './class-data-sharing.js';
 import type { JarSet } from './jar-cache.js';
 
 export const HBASE_VERSION = '2.6.4';
 export const hbaseJarSet: JarSet = { pomDir: 'hbase', name: `hbase-${HBASE_VERSION}-hadoop3` };
+
+/** The class-data archive of the HBase jar set (made by `npm run prefetch`), used by every HBase JVM. */
+export const hbaseArchive = (lib: string) => classDataArchive(lib, 'hbase');
 
 // Configuration for the HBase layouts verified in shared/real-servers/hbase.md ("Verified recipe").
 
@@ -52,7 +56,7 @@ export interface SiteOptions {
   regionServers: number;
 }
 
-export function hbaseSiteXml(options: SiteOptions): string {
+export function hbaseSiteProperties(options: SiteOptions): Array<[string, string | number]> {
   const { run, zkPort, masterPort, distributed, regionServers } = options;
   const properties: Array<[string, string | number]> = [
     ['hbase.cluster.distributed', String(distributed)],
@@ -89,6 +93,10 @@ export function hbaseSiteXml(options: SiteOptions): string {
       ['hbase.regionservers', regionServers],
     );
   }
+  return properties;
+}
+
+export function hbaseSiteXml(properties: Array<[string, string | number]>): string {
   const body = properties
     .map(([name, value]) => `  <property><name>${name}</name><value>${value}</value></property>`)
     .join('\n');

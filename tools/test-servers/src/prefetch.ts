@@ -1,13 +1,15 @@
 // `npm run prefetch -w @dstream/test-servers`: fills the jar cache for every server the tests use, so
-// later runs (and CI's test step) never need Maven or the network, and records the Kafka brokers'
+// later runs (and CI's test step) never need Maven or the network, and records the Kafka and HBase
 // class-data archives (faster JVM starts, see class-data-sharing.ts).
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { recordClassDataArchive } from './class-data-sharing.js';
-import { hbaseJarSet } from './hbase-config.js';
+import { openHBaseAdmin } from './hbase-admin.js';
+import { hbaseArchive, hbaseJarSet } from './hbase-config.js';
 import { ensureJars, jarSetDir } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
+import { startHBaseWith } from './start-hbase.js';
 import {
   KAFKA_VERSIONS,
   type KafkaVersion,
@@ -50,6 +52,39 @@ for (const version of KAFKA_VERSIONS) {
   }
   const kept = await recording.finish(exitedCleanly);
   console.log(`kafka-${version}: class-data archive ${kept ? archive : 'not written'} (${seconds(started)})`);
+}
+
+{
+  const lib = await ensureJars(hbaseJarSet);
+  const archive = hbaseArchive(lib);
+  if (!existsSync(archive)) {
+    const started = Date.now();
+    const recording = await recordClassDataArchive(archive);
+    let exitedCleanly = false;
+    const cluster = await startHBaseWith(
+      { mode: 'local', regionServers: 2 },
+      {
+        jvmFlags: () => recording.flags,
+        siteAsOptions: true,
+        localStopGraceMs: 120_000, // ~24 s of shutdown, then the archive is written
+        onMasterExit: (exit) => {
+          exitedCleanly = exit.signal === null;
+        },
+      },
+    );
+    try {
+      const admin = await openHBaseAdmin(cluster.zookeeper);
+      const table = `prefetch_${randomUUID().replaceAll('-', '')}`;
+      await admin.createTable(table, { splitKeys: ['m'] });
+      await admin.regions(table);
+      await admin.deleteTable(table);
+      await admin.close();
+    } finally {
+      await cluster.stop();
+    }
+    const kept = await recording.finish(exitedCleanly);
+    console.log(`hbase: class-data archive ${kept ? archive : 'not written'} (${seconds(started)})`);
+  }
 }
 
 /** Loads the classes of the paths tests use: topic creation, produce, a consumer group. */

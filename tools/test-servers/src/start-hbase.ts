@@ -2,18 +2,21 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useClassDataArchive } from './class-data-sharing.js';
 import {
   HBASE_JDK17_FLAGS,
   HBASE_LOG4J2,
   HBASE_VERSION,
+  hbaseArchive,
   hbaseJarSet,
+  hbaseSiteProperties,
   hbaseSiteXml,
   zooCfg,
 } from './hbase-config.js';
 import { type HBaseAdmin, openHBaseAdmin } from './hbase-admin.js';
 import { ensureJars } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
-import { JvmProcess, logTail } from './jvm-process.js';
+import { type JvmExit, JvmProcess, logTail } from './jvm-process.js';
 import { freePorts } from './ports.js';
 import { ZooKeeperProbe, zooKeeperIsOk } from './zookeeper-probe.js';
 
@@ -65,8 +68,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class PortInUseError extends Error {}
 
+/** Knobs for this package's own use (the prefetch script records the class-data archive with them). */
+export interface HBaseInternals {
+  jvmFlags(lib: string): string[];
+  /**
+   * Pass the site properties as `-D` options instead of putting the conf dir on the classpath: a JVM
+   * that records a class-data archive must have jars only on its classpath.
+   */
+  siteAsOptions: boolean;
+  /** Grace after SIGTERM for the local-mode JVM (it ignores SIGTERM for ~24 s, so 3 s by default). */
+  localStopGraceMs: number;
+  onMasterExit?(exit: JvmExit): void;
+}
+
 /** Starts a fresh HBase 2.6 from Maven Central jars in a new temp dir on loopback ports. */
-export async function startHBase(options: StartHBaseOptions = {}): Promise<HBaseCluster> {
+export function startHBase(options: StartHBaseOptions = {}): Promise<HBaseCluster> {
+  return startHBaseWith(options, {
+    jvmFlags: (lib) => useClassDataArchive(hbaseArchive(lib)),
+    siteAsOptions: false,
+    localStopGraceMs: 3_000,
+  });
+}
+
+export async function startHBaseWith(
+  options: StartHBaseOptions,
+  internal: HBaseInternals,
+): Promise<HBaseCluster> {
   const mode = options.mode ?? 'local';
   const regionServers = options.regionServers ?? 2;
   if (mode !== 'local' && mode !== 'distributed') {
@@ -79,7 +106,7 @@ export async function startHBase(options: StartHBaseOptions = {}): Promise<HBase
   const lib = await ensureJars(hbaseJarSet);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(mode, regionServers, options.fastStart ?? true, lib);
+      return await startOnce(mode, regionServers, options.fastStart ?? true, lib, internal);
     } catch (error) {
       if (error instanceof PortInUseError && attempt < 3) continue;
       throw error;
@@ -99,30 +126,46 @@ async function startOnce(
   regionServerCount: number,
   fastStart: boolean,
   lib: string,
+  internal: HBaseInternals,
 ): Promise<HBaseCluster> {
   const distributed = mode === 'distributed';
-  const run = await mkdtemp(join(tmpdir(), 'dstream-hbase-'));
-  const conf = join(run, 'conf');
+  const jvmFlags = internal.jvmFlags(lib);
   const [zkPort, masterPort, ...rsPorts] = (await freePorts(2 + (distributed ? regionServerCount : 0))) as [
     number,
     number,
     ...number[],
   ];
   const zookeeper = `127.0.0.1:${zkPort}`;
+  const run = await mkdtemp(join(tmpdir(), 'dstream-hbase-'));
+  const conf = join(run, 'conf');
   const common = [
     '-XX:+UseG1GC',
     '-XX:-UsePerfData',
     ...(fastStart ? ['-XX:TieredStopAtLevel=1'] : []),
+    ...jvmFlags,
     '-Djava.net.preferIPv4Stack=true',
+    // HBase's static DynamicClassLoader reads a fresh default config: keep its hbase-<user>/local/jars here
+    `-Djava.io.tmpdir=${join(run, 'tmp')}`,
     `-Dlog4j2.configurationFile=${join(conf, 'log4j2.properties')}`,
   ];
+  const site = hbaseSiteProperties({
+    run,
+    zkPort,
+    masterPort,
+    distributed,
+    regionServers: regionServerCount,
+  });
+  // jars first: a class-data archive matches a classpath by its prefix, and the conf dir differs per run
+  const classpath = internal.siteAsOptions ? `${lib}/*` : `${lib}/*:${conf}`;
+  const siteOptions = internal.siteAsOptions ? site.map(([name, value]) => `-D${name}=${value}`) : [];
   const hbaseJvm = (heap: string[], mainClass: string, args: string[]) => [
     ...heap,
     ...common,
     ...HBASE_JDK17_FLAGS,
     '-cp',
-    `${conf}:${lib}/*`,
+    classpath,
     mainClass,
+    ...siteOptions, // generic options, before the `start` command
     ...args,
   ];
 
@@ -170,7 +213,7 @@ async function startOnce(
     await Promise.all([...admins].map((admin) => admin.close()));
     // local mode ignores SIGTERM for ~24 s (its last region server retries the already stopped
     // in-process ZooKeeper), so it gets 3 s; the distributed JVMs stop in ~3 s by themselves
-    const grace = distributed ? 10_000 : 3_000;
+    const grace = distributed ? 10_000 : internal.localStopGraceMs;
     await Promise.all([master, ...rsNodes].map((node) => node.jvm?.kill('SIGTERM', grace)));
     await zkNode.jvm?.kill('SIGTERM', 5_000);
     await rm(run, { recursive: true, force: true });
@@ -180,10 +223,8 @@ async function startOnce(
   try {
     await mkdir(conf, { recursive: true });
     await writeFile(join(conf, 'log4j2.properties'), HBASE_LOG4J2);
-    await writeFile(
-      join(conf, 'hbase-site.xml'),
-      hbaseSiteXml({ run, zkPort, masterPort, distributed, regionServers: regionServerCount }),
-    );
+    await mkdir(join(run, 'tmp'), { recursive: true });
+    await writeFile(join(conf, 'hbase-site.xml'), hbaseSiteXml(site));
     if (distributed) {
       const zooCfgFile = join(run, 'zoo.cfg');
       await writeFile(zooCfgFile, zooCfg(run, zkPort));
@@ -217,6 +258,7 @@ async function startOnce(
       pidFile: join(run, 'master.pid'),
       owns: [conf, 'org.apache.hadoop.hbase.master.HMaster'],
     });
+    if (internal.onMasterExit) master.jvm.exited.then(internal.onMasterExit);
     for (const node of rsNodes) launchRegionServer(node);
     const zk = probe;
     await waitUntil(
