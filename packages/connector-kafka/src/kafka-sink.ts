@@ -4,7 +4,7 @@ import { type KafkaConnectionOptions, clientProvider } from './client-options.js
 import type { KafkaClient, KafkaCompression, KafkaOutgoingRecord } from './kafka-client.js';
 import { sinkWriteError } from './kafka-errors.js';
 import { kafkaGroupOffsetStore } from './kafka-group-offset-store.js';
-import { type PartitionedRecords, partitionRecords } from './record-router.js';
+import { type PartitionedRecords, chunkRecords, partitionRecords } from './record-router.js';
 import { createTransactionalWriter } from './transactional-writer.js';
 
 export type KafkaBytes = Buffer | string | null;
@@ -37,6 +37,8 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
   sendAttempts?: number;
   /** Most records per produce request. Default 2000. */
   maxRecordsPerRequest?: number;
+  /** About the most bytes (uncompressed) per produce request. Default 512 KiB (brokers accept 1 MiB). */
+  maxBytesPerRequest?: number;
   /** Shown in logs. Default "kafka:<topic>". */
   name?: string;
 }
@@ -69,6 +71,7 @@ export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T> {
   const compression = options.compression ?? 'none';
   const sendAttempts = options.sendAttempts ?? 3;
   const maxRecords = options.maxRecordsPerRequest ?? 2000;
+  const maxBytes = options.maxBytesPerRequest ?? 512 * 1024;
   const topicOf = options.topicOf ?? (() => options.topic!);
   const keyOf = options.key ?? (() => null);
   const valueFor = options.value ?? defaultValue;
@@ -104,8 +107,7 @@ export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T> {
     partition: number,
     records: readonly KafkaOutgoingRecord[],
   ): Promise<void> => {
-    for (let start = 0; start < records.length; start += maxRecords) {
-      const chunk = records.slice(start, start + maxRecords);
+    for (const chunk of chunkRecords(records, maxRecords, maxBytes)) {
       for (let attempt = 1; ; attempt++) {
         try {
           let producer = producers.get(client);
@@ -129,7 +131,7 @@ export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T> {
   const transactional =
     options.transactional === undefined
       ? undefined
-      : createTransactionalWriter({ ...options.transactional, compression, route });
+      : createTransactionalWriter({ ...options.transactional, compression, route, maxRecords, maxBytes });
 
   const offsetStore: OffsetStore | undefined =
     options.transactional === undefined

@@ -68,3 +68,44 @@ export async function partitionRecords<T>(
   }
   return [...groups.values()];
 }
+
+const sizeOf = (value: Buffer | string | null | undefined): number =>
+  value === null || value === undefined
+    ? 0
+    : typeof value === 'string'
+      ? Buffer.byteLength(value)
+      : value.length;
+
+/** Rough uncompressed size of a record in a produce request (key, value, headers, framing). */
+export function recordSize(record: KafkaOutgoingRecord): number {
+  let size = 24 + sizeOf(record.key) + sizeOf(record.value);
+  for (const [name, value] of Object.entries(record.headers ?? {})) size += 8 + name.length + sizeOf(value);
+  return size;
+}
+
+/**
+ * Splits one partition's records into produce requests of at most `maxRecords` records and about
+ * `maxBytes` bytes, so that a request never exceeds the broker's `message.max.bytes` (1 MiB by
+ * default); a single larger record goes alone (the broker then decides).
+ */
+export function chunkRecords(
+  records: readonly KafkaOutgoingRecord[],
+  maxRecords: number,
+  maxBytes: number,
+): KafkaOutgoingRecord[][] {
+  const chunks: KafkaOutgoingRecord[][] = [];
+  let current: KafkaOutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordSize(record);
+    if (current.length > 0 && (current.length >= maxRecords || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

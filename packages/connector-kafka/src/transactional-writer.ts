@@ -1,13 +1,15 @@
 import type { SinkContext } from '@dstream/core';
 import type { KafkaClient, KafkaCompression, KafkaProducerClient } from './kafka-client.js';
 import { sinkWriteError } from './kafka-errors.js';
-import type { PartitionedRecords } from './record-router.js';
+import { type PartitionedRecords, chunkRecords } from './record-router.js';
 
 export interface TransactionalWriterOptions<T> {
   groupId: string;
   transactionalIdPrefix?: string;
   transactionTimeout?: number;
   compression: KafkaCompression;
+  maxRecords: number;
+  maxBytes: number;
   route: (client: KafkaClient, records: readonly T[]) => Promise<PartitionedRecords>;
 }
 
@@ -92,7 +94,9 @@ export function createTransactionalWriter<T>(options: TransactionalWriterOptions
           const groups = await options.route(client, records);
           for (const g of groups) {
             step = `send ${g.topic}/${g.partition}`;
-            await tx.sendPartition(g.topic, g.partition, g.records, options.compression);
+            for (const chunk of chunkRecords(g.records, options.maxRecords, options.maxBytes)) {
+              await tx.sendPartition(g.topic, g.partition, chunk, options.compression);
+            }
           }
           if (range !== undefined) {
             step = 'sendOffsets';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '../src/index.js';
-import { partitionRecords } from '../src/record-router.js';
+import { chunkRecords, partitionRecords } from '../src/record-router.js';
 
 describe('partitionRecords', () => {
   const route = (
@@ -34,5 +34,21 @@ describe('partitionRecords', () => {
     await expect(route([{ t: 'a', k: 'x' }], () => 3)).rejects.toThrow(
       /partitionOf returned 3 for topic 'a' with 3 partitions/,
     );
+  });
+});
+
+describe('chunkRecords', () => {
+  const record = (bytes: number) => ({ key: null, value: 'x'.repeat(bytes) });
+
+  it('splits by record count and by size, keeping order', () => {
+    const records = Array.from({ length: 10 }, () => record(100));
+    expect(chunkRecords(records, 4, 1_000_000).map((c) => c.length)).toEqual([4, 4, 2]);
+    // 124 bytes each with framing: 3 fit in 400 bytes.
+    expect(chunkRecords(records, 100, 400).map((c) => c.length)).toEqual([3, 3, 3, 1]);
+  });
+
+  it('sends a record larger than the limit alone', () => {
+    const chunks = chunkRecords([record(10), record(5000), record(10)], 100, 1000);
+    expect(chunks.map((c) => c.length)).toEqual([1, 1, 1]);
   });
 });

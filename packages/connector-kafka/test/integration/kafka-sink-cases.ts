@@ -79,6 +79,23 @@ export function kafkaSinkCases(backend: KafkaBackend): void {
       expect(first.every((r) => Number(r.value!.split('-')[1]) % 2 === 0)).toBe(true);
     });
 
+    it('splits a large partition into requests the broker accepts (message.max.bytes)', async () => {
+      const topic = await server.topic(1);
+      const sink = kafkaSink<number>({
+        brokers: server.bootstrap,
+        topic,
+        value: (n) => `${n}:${'v'.repeat(1000)}`,
+      });
+      // 3000 records of ~1 KiB: 3 MiB for one partition, three times the broker's default limit.
+      await sink.writePartition(
+        Array.from({ length: 3000 }, (_, i) => i),
+        sinkContext(),
+      );
+      await sink.close?.();
+      const [offsets] = await server.admin.fetchTopicOffsets(topic);
+      expect(Number(offsets!.high)).toBe(3000);
+    });
+
     it('fails with a clear error for a topic that does not exist', async () => {
       const sink = kafkaSink<string>({ brokers: server.bootstrap, topic: 'no-such-topic-here' });
       await expect(sink.writePartition(['a'], sinkContext())).rejects.toThrow(/no-such-topic-here/);
