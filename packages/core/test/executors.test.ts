@@ -98,3 +98,70 @@ describe('worker-thread executors', () => {
     await expect(other.start()).rejects.toThrow(/executor 1 built a different graph/);
   }, 60_000);
 });
+
+describe('executors: every operation', () => {
+  it('every operation gives the same output with 2 executors as on the driver alone', async () => {
+    const job = await import('./fixtures/all-operations-job.js');
+    const url = new URL('./fixtures/all-operations-job.ts', import.meta.url);
+    const input: Array<Array<[string, number]>> = [
+      [
+        ['a', 1],
+        ['b', 2],
+        ['a', 3],
+        ['c', 4],
+        ['d', 5],
+      ],
+      [
+        ['b', 1],
+        ['b', 2],
+        ['e', 9],
+      ],
+      [],
+      [
+        ['a', 7],
+        ['c', 1],
+        ['c', 2],
+        ['f', 3],
+        ['a', 1],
+        ['b', 5],
+        ['g', 6],
+      ],
+    ];
+    const runWith = async (executors: number) => {
+      job.queue.length = 0;
+      job.outputs.clear();
+      const clock = new ManualClock();
+      const ctx = await StreamingContext.fromModule(url, 'allOperations', {
+        batchInterval: 1000,
+        clock,
+        executors,
+        logger: quiet,
+      });
+      job.queue.push(...input.map((b) => [...b]));
+      await ctx.start();
+      for (let i = 1; i <= input.length; i++) {
+        clock.advance(1000);
+        await ctx.whenBatchCompleted(i * 1000);
+      }
+      await ctx.stop();
+      return new Map([...job.outputs].map(([k, v]) => [k, new Map(v)]));
+    };
+    const inline = await runWith(0);
+    const parallel = await runWith(2);
+    expect([...inline.keys()].sort()).toEqual(
+      [
+        'combineByKey',
+        'count',
+        'countByValue',
+        'fullOuterJoin',
+        'groupByKey',
+        'join',
+        'reduceByKey',
+        'repartition',
+        'updateStateByKey',
+        'window',
+      ].sort(),
+    );
+    expect(parallel).toEqual(inline);
+  }, 60_000);
+});
