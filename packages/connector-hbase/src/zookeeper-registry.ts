@@ -85,7 +85,16 @@ export class ZookeeperRegistry {
     const client = await this.#connect();
     const path = `${this.#root()}/rs`;
     const children = await new Promise<string[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#drop(client);
+        reject(
+          new TimeoutError(
+            `ZooKeeper ${this.#options.quorum}: listing ${path} took over ${this.#options.timeoutMs} ms`,
+          ),
+        );
+      }, this.#options.timeoutMs);
       client.getChildren(path, (error, names) => {
+        clearTimeout(timer);
         if (error)
           reject(
             new ConnectionError(`ZooKeeper ${this.#options.quorum}: cannot list ${path}: ${String(error)}`),
@@ -103,6 +112,12 @@ export class ZookeeperRegistry {
     this.#client?.close();
     this.#client = undefined;
     this.#connected = undefined;
+  }
+
+  /** Forgets a session that expired or stopped answering: the next read opens a new one. */
+  #drop(client: zookeeper.Client): void {
+    if (this.#client === client) this.close();
+    else client.close();
   }
 
   #root(): string {
@@ -130,10 +145,9 @@ export class ZookeeperRegistry {
         resolve(client);
       });
     });
-    connected.catch(() => {
-      if (this.#client === client) this.close();
-      else client.close();
-    });
+    connected.catch(() => this.#drop(client));
+    // node-zookeeper-client does not come back from an expired session by itself.
+    client.once('expired', () => this.#drop(client));
     client.connect();
     this.#connected = connected;
     return connected;
@@ -142,15 +156,14 @@ export class ZookeeperRegistry {
   async #read(path: string): Promise<Buffer> {
     const client = await this.#connect();
     return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new TimeoutError(
-              `ZooKeeper ${this.#options.quorum}: reading ${path} took over ${this.#options.timeoutMs} ms`,
-            ),
+      const timer = setTimeout(() => {
+        this.#drop(client);
+        reject(
+          new TimeoutError(
+            `ZooKeeper ${this.#options.quorum}: reading ${path} took over ${this.#options.timeoutMs} ms`,
           ),
-        this.#options.timeoutMs,
-      );
+        );
+      }, this.#options.timeoutMs);
       client.getData(path, (error, data) => {
         clearTimeout(timer);
         if (error) {
