@@ -123,7 +123,7 @@ async function crashLoop(mode: 'state' | 'aligned'): Promise<void> {
     // The kills fell while the job was part way through the table, not only before or after it.
     expect(progressAtKills.filter((n) => n > 0 && n < total).length).toBeGreaterThanOrEqual(3);
     const last = startJob(args);
-    const timeout = setTimeout(() => last.child.kill('SIGKILL'), 90_000);
+    const timeout = setTimeout(() => last.child.kill('SIGKILL'), 150_000);
     const code = await last.exited;
     clearTimeout(timeout);
     expect(code).toBe(0);
@@ -142,9 +142,9 @@ async function crashLoop(mode: 'state' | 'aligned'): Promise<void> {
 describe('crash loop (SIGKILL) with MariaDB', () => {
   it('running counts (updateStateByKey) through upsert and transactional sinks equal an uninterrupted run after 8 kills', async () => {
     await crashLoop('state');
-  });
+  }, 240_000);
 
   it('per-row increments by the transactional sink, resumed from its offsets, equal an uninterrupted run after 8 kills', async () => {
     await crashLoop('aligned');
-  });
+  }, 240_000);
 });
