@@ -8,6 +8,8 @@ export type SharedServerInfo = Record<string, unknown> & { version: string };
 
 interface SharedServer {
   info: SharedServerInfo;
+  /** False once its JVM has died: callers then get an error instead of a dead address. */
+  alive?(): boolean;
   stop(): Promise<void>;
 }
 
@@ -28,14 +30,22 @@ const factories = new Map<string, Factory>();
 for (const version of KAFKA_VERSIONS) {
   factories.set(`kafka-${version}`, async () => {
     const cluster = await startKafka({ version: version as KafkaVersion, brokers: 1 });
-    return { info: { bootstrap: cluster.bootstrap, version: cluster.version }, stop: () => cluster.stop() };
+    return {
+      info: { bootstrap: cluster.bootstrap, version: cluster.version },
+      alive: () => cluster.brokers.every((broker) => broker.alive),
+      stop: () => cluster.stop(),
+    };
   });
 }
 
 factories.set('hbase', async () => {
   const cluster = await startHBase({ mode: 'local', regionServers: 2 });
   const { zookeeper, zookeeperHost, zookeeperPort, version } = cluster;
-  return { info: { zookeeper, zookeeperHost, zookeeperPort, version }, stop: () => cluster.stop() };
+  return {
+    info: { zookeeper, zookeeperHost, zookeeperPort, version },
+    alive: () => cluster.regionServers.every((regionServer) => regionServer.alive),
+    stop: () => cluster.stop(),
+  };
 });
 
 /** Adds a lazily started shared server (tests of the control server itself). */
@@ -64,7 +74,12 @@ export async function startControlServer(): Promise<ControlServer> {
       started.set(name, pending);
     }
     pending.then(
-      (shared) => reply(200, shared.info),
+      (shared) =>
+        shared.alive?.() === false
+          ? reply(500, {
+              error: `the shared ${name} of this run has died (its JVM exited); see earlier failures`,
+            })
+          : reply(200, shared.info),
       (error: unknown) => reply(500, { error: error instanceof Error ? error.message : String(error) }),
     );
   });

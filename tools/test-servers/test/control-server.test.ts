@@ -59,3 +59,24 @@ describe('control server', () => {
     }
   });
 });
+
+describe('control server, dead shared server', () => {
+  it('answers with an error once the shared server reports it died', async () => {
+    let alive = true;
+    registerSharedServer('mortal', async () => ({
+      info: { version: 'm1' },
+      alive: () => alive,
+      stop: async () => {},
+    }));
+    const control = await startControlServer();
+    try {
+      expect((await get(`${control.url}/mortal`)).status).toBe(200);
+      alive = false;
+      const reply = await get(`${control.url}/mortal`);
+      expect(reply.status).toBe(500);
+      expect(reply.body.error).toMatch(/shared mortal of this run has died/);
+    } finally {
+      await control.close();
+    }
+  });
+});
