@@ -51,6 +51,7 @@ export async function* scanRows(
   transport.assertOpen(what);
   const stopRow = options.stopRow === undefined ? EMPTY : toBuffer(options.stopRow);
   const caching = options.caching ?? 1000;
+  const maxResultSize = 2 * 1024 * 1024;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const columns = columnsProto(options.columns);
   let start = options.startRow === undefined ? EMPTY : toBuffer(options.startRow);
@@ -78,6 +79,8 @@ export async function* scanRows(
             ...(stopRow.length > 0 ? { stop_row: stopRow } : {}),
             column: columns,
             caching,
+            // Like the Java client: the server stops a round trip at ~2 MiB (whole rows only).
+            max_result_size: maxResultSize,
             include_start_row: includeStart,
           },
           number_of_rows: caching,

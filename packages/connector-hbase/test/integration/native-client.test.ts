@@ -180,6 +180,13 @@ describe('native HBase client on real HBase', () => {
     large.write('end', large.length - 3);
     await client.put(table, 'large', [{ family: F, qualifier: 'q', value: large }]);
     expect((await client.get(table, 'large'))?.cells[0]?.value.equals(large)).toBe(true);
+    await client.put(table, 'large2', [{ family: F, qualifier: 'q', value: large }]);
+    // Two 3 MiB rows: more than one round trip's size limit; both come back whole.
+    const both = await client.scanAll(table, { startRow: 'large', stopRow: 'large3' });
+    expect(both.map((r) => [r.row.toString(), r.cells[0]?.value.length])).toEqual([
+      ['large', large.length],
+      ['large2', large.length],
+    ]);
     const keys = ['ключ', '鍵', 'clé-🔑', 'ü', 'row-00250-ß'];
     await client.mutateMany(
       table,
