@@ -80,6 +80,8 @@ export type HBaseSinkOptions<T> = IdempotentHBaseSinkOptions<T> | ExactlyOnceHBa
 export interface HBaseSink<T> extends Sink<T> {
   /** Ends the sink's own client in this executor (not a client from a given provider). */
   close(): Promise<void>;
+  /** Where the sink's client comes from (the given provider, or its own per-executor one). */
+  readonly provider: ClientProvider<HBaseSinkClient>;
   /** Counts since the sink was made: rows applied, rows an exactly-once replay skipped, flushes. */
   readonly stats: () => { rowsWritten: number; rowsSkipped: number; flushes: number };
 }
@@ -255,5 +257,6 @@ export function hbaseSink<T>(options: HBaseSinkOptions<T>): HBaseSink<T> {
       if (ownsProvider) await provider.close();
     },
     stats: () => ({ ...stats }),
+    provider,
   };
 }

@@ -132,6 +132,29 @@ describe('hbaseSink on real HBase', () => {
     await replay.close();
   });
 
+  it('closes its own client after idleCloseMs without writes, and opens a new one for the next write', async () => {
+    const table = await newTable();
+    const sink = hbaseSink<string>({
+      table,
+      connection: { zookeeper },
+      idleCloseMs: 100,
+      rowOf: (key) => key,
+      cellsOf: (key) => [{ family: 'c', qualifier: 'v', value: key }],
+    });
+    await sink.writePartition(['a'], context(1000));
+    expect(sink.provider.stats()).toMatchObject({ created: 1, closed: 0 });
+    const deadline = Date.now() + 5000;
+    while (sink.provider.stats().closed === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(sink.provider.stats()).toMatchObject({ created: 1, closed: 1 });
+    await sink.writePartition(['z'], context(2000));
+    expect(sink.provider.stats()).toMatchObject({ created: 2, closed: 1 });
+    await sink.close();
+    expect(sink.provider.stats().closed).toBe(2);
+    expect((await client.scanAll(table)).map((r) => r.row.toString())).toEqual(['a', 'z']);
+  });
+
   it('rejects bad options with messages naming them', () => {
     expect(() =>
       hbaseSink({ table: 'x y', connection: { zookeeper }, rowOf: () => 'r', cellsOf: () => [] }),
