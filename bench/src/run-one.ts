@@ -1,3 +1,4 @@
+import { overload } from './backpressure-bench.js';
 import { checkpointCost } from './checkpoint-bench.js';
 import { executorSpeedup, transferCost } from './executor-bench.js';
 import { emptyBatchCost, makeLines, mapFilterReduce, wordCount } from './core-bench.js';
@@ -32,6 +33,16 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
     ),
   transfer: async (rounds) =>
     report('moving 10k records between threads (records/s)', await transferCost(rounds)),
+  overload: async () => {
+    const seconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
+    console.log(`\n## overload: a receiver offering ~3× capacity for ${seconds} s, batch interval 500 ms`);
+    for (const on of [true, false]) {
+      const { delays, rate } = await overload(seconds, on);
+      console.log(
+        `  backpressure ${on ? 'on ' : 'off'}: scheduling delay of the last batches ${delays.map((d) => `${d} ms`).join(', ')}${rate ? `; rate settled at ${Math.round(rate)} records/s` : ''}`,
+      );
+    }
+  },
   'empty-batch': async () => {
     const ms = await emptyBatchCost(2_000);
     console.log(

@@ -4,7 +4,16 @@ import { fileURLToPath } from 'node:url';
 const names =
   process.argv.slice(2).length > 0
     ? process.argv.slice(2)
-    : ['wordcount', 'reduce-1k', 'reduce-100k', 'empty-batch', 'checkpoint', 'executors', 'transfer'];
+    : [
+        'wordcount',
+        'reduce-1k',
+        'reduce-100k',
+        'empty-batch',
+        'checkpoint',
+        'executors',
+        'transfer',
+        'overload',
+      ];
 const rounds = process.env.BENCH_ROUNDS ?? '5';
 console.log(
   `dstream benchmarks — Node ${process.version}, ${rounds} interleaved rounds each (best round reported)`,

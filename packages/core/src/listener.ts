@@ -20,7 +20,7 @@ export interface BatchInfo {
   readonly submissionTime: number;
   readonly processingStartTime?: number;
   readonly processingEndTime?: number;
-  /** processingStartTime − submissionTime: how long the batch waited for earlier ones. */
+  /** processingStartTime − batchTime: how long the batch waited (for earlier batches, or its inputs). */
   readonly schedulingDelay?: number;
   readonly processingDelay?: number;
   readonly totalDelay?: number;

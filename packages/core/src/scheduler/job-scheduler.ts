@@ -120,11 +120,9 @@ export class JobScheduler {
     if (this.halted) return;
     const time = submitted.batchTime;
     const start = this.clock.now();
-    const started: BatchInfo = {
-      ...submitted,
-      processingStartTime: start,
-      schedulingDelay: start - submitted.submissionTime,
-    };
+    // Measured from the batch's own time, as the batch was due then: a generator that fell behind
+    // (a late timer, a slow source) counts as delay too.
+    const started: BatchInfo = { ...submitted, processingStartTime: start, schedulingDelay: start - time };
     this.bus.post('onBatchStarted', started);
     const ops: OutputOperationInfo[] = [];
     let failure: unknown;
