@@ -1,5 +1,6 @@
 import { overload } from './backpressure-bench.js';
 import { checkpointCost } from './checkpoint-bench.js';
+import * as connectors from './connector-benches.js';
 import { executorSpeedup, transferCost } from './executor-bench.js';
 import { emptyBatchCost, makeLines, mapFilterReduce, wordCount } from './core-bench.js';
 import { type Result, report } from './measure.js';
@@ -42,6 +43,22 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
         `  backpressure ${on ? 'on ' : 'off'}: scheduling delay of the last batches ${delays.map((d) => `${d} ms`).join(', ')}${rate ? `; rate settled at ${Math.round(rate)} records/s` : ''}`,
       );
     }
+  },
+  mysql: async () => {
+    const { name, results } = await connectors.mysql();
+    report(name, results);
+  },
+  redis: async () => {
+    const { name, results } = await connectors.redis();
+    report(name, results);
+  },
+  kafka: async () => {
+    const { name, results } = await connectors.kafka();
+    report(name, results);
+  },
+  hbase: async () => {
+    const { name, results } = await connectors.hbase();
+    report(name, results);
   },
   'empty-batch': async () => {
     const ms = await emptyBatchCost(2_000);
