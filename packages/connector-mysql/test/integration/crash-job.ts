@@ -6,9 +6,9 @@
  *
  * With mode `increment`, the counts per batch (reduceByKey) are added by the transactional sink
  * (`count = count + VALUES(count)`) instead, and the job stops once that table adds up. That mode
- * is not exact under kills yet: after a restart core resumes at the next batch time after now
- * instead of regenerating the batch times since the checkpoint (Spark's JobGenerator does), so a
- * batch committed after the last checkpoint is read again under a new batch time.
+ * is not exact under kills yet: core writes a batch's checkpoint while the batch already runs, so a
+ * batch can commit and then come back after a restart under a new batch time (its checkpoint never
+ * reached the disk). With the scheduler waiting for that write before running the batch, it is.
  *
  * With mode `aligned`, there is no shuffle: one partition per batch, the per-row counts are added
  * by the transactional sink with the batch's offsets, and the source resumes from those offsets.
