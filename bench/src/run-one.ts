@@ -1,6 +1,7 @@
 import { overload } from './backpressure-bench.js';
 import { checkpointCost } from './checkpoint-bench.js';
 import * as connectors from './connector-benches.js';
+import { kafkaWordCountBench } from './kafka-wordcount-bench.js';
 import { executorSpeedup, transferCost } from './executor-bench.js';
 import { emptyBatchCost, makeLines, mapFilterReduce, wordCount } from './core-bench.js';
 import { type Result, report } from './measure.js';
@@ -44,6 +45,11 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
       );
     }
   },
+  'kafka-wordcount': async () =>
+    report(
+      'word count from a 6-partition topic on one real Kafka broker (1M lines)',
+      await kafkaWordCountBench(1_000_000),
+    ),
   mysql: async () => {
     const { name, results } = await connectors.mysql();
     report(name, results);
