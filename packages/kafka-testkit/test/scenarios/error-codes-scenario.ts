@@ -139,6 +139,14 @@ export async function errorCodesScenario(bootstrap: string[]) {
     codes.deleteRecordsAboveHighWatermark = await deleteRecords(5);
 
     const coordinator = await connect(await findCoordinator(boot, groupId, 0));
+    // A freshly started real broker answers group calls with coordinator errors (or worse) while it
+    // creates and loads __consumer_offsets: wait until OffsetFetch answers cleanly.
+    for (let attempt = 0; attempt < 150; attempt++) {
+      const r = await coordinator.request(9, 2, (w) => w.string(groupId).array([], none));
+      r.array(none);
+      if (![14, 15, 16].includes(r.int16())) break;
+      await sleep(100);
+    }
     const heartbeat = await coordinator.request(12, 1, (w) => w.string(groupId).int32(1).string('nobody'));
     heartbeat.int32();
     codes.heartbeatUnknownGroup = heartbeat.int16();
@@ -188,6 +196,15 @@ export async function errorCodesScenario(bootstrap: string[]) {
 
     const transactionalId = `errors-txn-${randomUUID()}`;
     const txnCoordinator = await connect(await findCoordinator(boot, transactionalId, 1));
+    // Same for __transaction_state: wait until InitProducerId of another id succeeds.
+    for (let attempt = 0; attempt < 150; attempt++) {
+      const warmupId = `${transactionalId}-warmup`;
+      const warmup = await connect(await findCoordinator(boot, warmupId, 1));
+      const r = await warmup.request(22, 0, (w) => w.string(warmupId).int32(60_000));
+      r.int32();
+      if (![14, 15, 16, 51].includes(r.int16())) break;
+      await sleep(100);
+    }
     const endTxn = await txnCoordinator.request(26, 0, (w) =>
       w.string(transactionalId).int64(12345).int16(0).bool(true),
     );

@@ -81,8 +81,20 @@ export async function findCoordinator(client: RawClient, key: string, keyType: 0
   throw new Error(`no coordinator for ${key}`);
 }
 
-/** Metadata v1 → leader address of each partition of `topic`. */
+/**
+ * Metadata v1 → leader address of each partition of `topic`, waiting until every partition has a
+ * leader (a real broker learns of a new topic from its controller a moment after CreateTopics).
+ */
 export async function partitionLeaders(client: RawClient, topic: string): Promise<Map<number, string>> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const leaders = await readLeaders(client, topic);
+    if (leaders.size > 0 && [...leaders.values()].every((address) => address !== '')) return leaders;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no leaders for ${topic}`);
+}
+
+async function readLeaders(client: RawClient, topic: string): Promise<Map<number, string>> {
   const r = await client.request(3, 1, (w) => w.array([topic], (x, t) => x.string(t)));
   const brokers = new Map<number, string>();
   r.array((b) => {
