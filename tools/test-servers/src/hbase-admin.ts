@@ -10,7 +10,7 @@ import { useClassDataArchive } from './class-data-sharing.js';
 import { HBASE_JDK17_FLAGS, hbaseArchive, hbaseJarSet } from './hbase-config.js';
 import { ensureJars } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
-import { trackChild, untrackChild } from './process-reaper.js';
+import { trackChild, trackDir, untrackChild, untrackDir } from './process-reaper.js';
 
 /** One online region of a table, as hbase:meta lists it (split parents are left out). */
 export interface HBaseRegion {
@@ -116,6 +116,7 @@ export async function openHBaseAdmin(
   const lib = await ensureJars(hbaseJarSet);
   const classes = await adminClasses(lib);
   const scratch = await mkdtemp(join(tmpdir(), 'dstream-hbase-admin-'));
+  trackDir(scratch);
   const child: ChildProcess = spawn(
     'java',
     [
@@ -153,7 +154,9 @@ export async function openHBaseAdmin(
     child.once('exit', () => {
       exited = true;
       if (pid !== undefined) untrackChild(pid);
-      cleaned = rm(scratch, { recursive: true, force: true }).catch(() => {});
+      cleaned = rm(scratch, { recursive: true, force: true })
+        .catch(() => {})
+        .then(() => untrackDir(scratch));
       for (const pending of waiting.splice(0)) pending.reject(exitError());
       resolve();
     });

@@ -18,6 +18,7 @@ import { ensureJars } from './jar-cache.js';
 import { requireJava } from './java-tools.js';
 import { type JvmExit, JvmProcess, logTail } from './jvm-process.js';
 import { freePorts } from './ports.js';
+import { trackDir, untrackDir } from './process-reaper.js';
 import { ZooKeeperProbe, zooKeeperIsOk } from './zookeeper-probe.js';
 
 export { HBASE_VERSION, hbaseJarSet } from './hbase-config.js';
@@ -137,6 +138,7 @@ async function startOnce(
   ];
   const zookeeper = `127.0.0.1:${zkPort}`;
   const run = await mkdtemp(join(tmpdir(), 'dstream-hbase-'));
+  trackDir(run);
   const conf = join(run, 'conf');
   const common = [
     '-XX:+UseG1GC',
@@ -217,6 +219,7 @@ async function startOnce(
     await Promise.all([master, ...rsNodes].map((node) => node.jvm?.kill('SIGTERM', grace)));
     await zkNode.jvm?.kill('SIGTERM', 5_000);
     await rm(run, { recursive: true, force: true });
+    untrackDir(run);
   };
 
   const watched = () => [zkNode, master, ...rsNodes].flatMap((node) => (node.jvm ? [node.jvm] : []));

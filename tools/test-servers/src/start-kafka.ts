@@ -20,6 +20,7 @@ import {
 } from './kafka-config.js';
 import { waitForBrokers } from './kafka-readiness.js';
 import { freePorts } from './ports.js';
+import { trackDir, untrackDir } from './process-reaper.js';
 
 export type KafkaVersion = '3.9.1' | '4.4.0';
 export const KAFKA_VERSIONS: readonly KafkaVersion[] = ['3.9.1', '4.4.0'];
@@ -127,6 +128,7 @@ async function startOnce(
   internal: KafkaInternals,
 ): Promise<KafkaCluster> {
   const run = await mkdtemp(join(tmpdir(), `dstream-kafka-${version}-`));
+  trackDir(run);
   const v4 = !version.startsWith('3.');
   const brokerLog = join(run, v4 ? 'log4j2.properties' : 'log4j.properties');
   const toolLog = join(run, v4 ? 'log4j2-tool.properties' : 'log4j-tool.properties');
@@ -201,6 +203,7 @@ async function startOnce(
     await Promise.all(brokerNodes.map((node) => node.jvm?.kill('SIGTERM', internal.stopGraceMs)));
     await Promise.all(nodes.map((node) => node.jvm?.kill('SIGTERM', internal.stopGraceMs)));
     await rm(run, { recursive: true, force: true });
+    untrackDir(run);
   };
 
   try {
