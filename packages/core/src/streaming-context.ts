@@ -23,7 +23,7 @@ import type { DStream } from './dstream/dstream.js';
 import type { InputEnvironment, QueueStreamOptions } from './dstream/input-streams.js';
 import { queueStream, receiverStream, sourceStream } from './dstream/input-streams.js';
 import { union } from './dstream/shuffle-operations.js';
-import { ConfigError, StateError } from './errors.js';
+import { CheckpointError, ConfigError, StateError } from './errors.js';
 import {
   type DeliveryGuarantee,
   type OutputGuarantee,
@@ -96,8 +96,8 @@ export interface StreamingContextOptions {
 
 export interface CheckpointOptions {
   /**
-   * How often to checkpoint (ms, a multiple of the batch interval). Default: every batch when the
-   * job has windows or state, else every 10 s (at least every batch).
+   * How often to checkpoint (ms, a multiple of the batch interval). Default: every batch. A longer
+   * interval makes batches between checkpoints replay under new batch times after a crash.
    */
   interval?: number;
   /** Checkpoints kept; older ones are deleted. Default 3. */
@@ -607,17 +607,18 @@ export class StreamingContext {
   }
 
   private checkpointInterval(): number {
-    if (this.checkpointOptions.interval !== undefined) return this.checkpointOptions.interval;
-    const stateful = this.graph.streams.some((s) => s.checkpointed);
-    return stateful ? this.batchInterval : Math.max(this.batchInterval, 10_000);
+    // Every batch by default (Spark checkpoints its metadata every batch too): a batch replays at its
+    // own time only if its checkpoint was written before it ran.
+    return this.checkpointOptions.interval ?? this.batchInterval;
   }
 
   /** Called synchronously right after the batch at `time` was generated. */
-  private maybeCheckpoint(time: Time): void {
-    if (this.lastCheckpointTime !== undefined && time - this.lastCheckpointTime < this.checkpointInterval())
-      return;
+  private maybeCheckpoint(time: Time): Promise<void> | undefined {
+    if (this.lastCheckpointTime !== undefined && time - this.lastCheckpointTime < this.checkpointInterval()) {
+      return undefined;
+    }
     this.lastCheckpointTime = time;
-    void this.writeCheckpoint(this.capture(time));
+    return this.writeCheckpoint(this.capture(time));
   }
 
   /** The graph's state now, encoded at once: call only between batch generations. */
@@ -636,15 +637,25 @@ export class StreamingContext {
   private writeCheckpoint(data: EncodedCheckpoint): Promise<void> {
     const store = this.checkpointStoreValue;
     if (store === undefined) return Promise.resolve();
-    this.checkpointWrites = this.checkpointWrites.then(async () => {
+    const written = this.checkpointWrites.then(async () => {
       try {
         await writeCheckpoint(store, data, this.checkpointOptions.retain ?? 3);
-        await this.tracker?.cleanup(data.checkpointTime);
       } catch (error) {
-        this.logger.error(`failed to write the checkpoint for ${data.time} ms to ${store.name}`, { error });
+        // The batch must not run without its checkpoint: fail it (and stop) rather than risk a replay
+        // under another batch time after a crash.
+        throw new CheckpointError(
+          `failed to write the checkpoint for ${data.time} ms to ${store.name}: ${String(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
+      await this.tracker?.cleanup(data.checkpointTime).catch((error: unknown) => {
+        this.logger.warn('could not clean up the write-ahead log', { error });
+      });
     });
-    return this.checkpointWrites;
+    this.checkpointWrites = written.catch(() => undefined);
+    return written;
   }
 
   /**

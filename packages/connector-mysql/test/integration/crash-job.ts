@@ -5,10 +5,9 @@
  * every row of the source, and exits 0.
  *
  * With mode `increment`, the counts per batch (reduceByKey) are added by the transactional sink
- * (`count = count + VALUES(count)`) instead, and the job stops once that table adds up. That mode
- * is not exact under kills yet: core writes a batch's checkpoint while the batch already runs, so a
- * batch can commit and then come back after a restart under a new batch time (its checkpoint never
- * reached the disk). With the scheduler waiting for that write before running the batch, it is.
+ * (`count = count + VALUES(count)`) instead, and the job stops once that table adds up. It is exact
+ * under kills because core writes a batch's checkpoint before the batch runs: a batch that committed
+ * always comes back at its own batch time, and its markers make the sink skip it.
  *
  * With mode `aligned`, there is no shuffle: one partition per batch, the per-row counts are added
  * by the transactional sink with the batch's offsets, and the source resumes from those offsets.

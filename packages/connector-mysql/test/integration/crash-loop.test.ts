@@ -62,7 +62,7 @@ function startJob(args: string[]): {
  * Runs crash-job.ts, SIGKILLs it 8 times at seeded random moments, lets a last run finish, and
  * checks the sinks' tables against counts computed directly from the source rows.
  */
-async function crashLoop(mode: 'state' | 'aligned'): Promise<void> {
+async function crashLoop(mode: 'state' | 'aligned' | 'increment'): Promise<void> {
   const source = freshName('crash_words');
   const upsert = freshName('crash_upsert');
   const tx = freshName('crash_tx');
@@ -146,5 +146,9 @@ describe('crash loop (SIGKILL) with MariaDB', () => {
 
   it('per-row increments by the transactional sink, resumed from its offsets, equal an uninterrupted run after 8 kills', async () => {
     await crashLoop('aligned');
+  }, 240_000);
+
+  it('per-batch increments after reduceByKey (batch markers, checkpoint written before each batch runs) equal an uninterrupted run after 8 kills', async () => {
+    await crashLoop('increment');
   }, 240_000);
 });

@@ -13,10 +13,9 @@ import {
   type ExecutorData,
   type ExecutorMessage,
   type OutputTask,
-  pack,
   serializeError,
-  unpack,
 } from './executor-protocol.js';
+import { packRecords, unpackRecords } from './record-codec.js';
 
 const data = workerData as ExecutorData;
 const port = parentPort!;
@@ -38,8 +37,8 @@ async function main(): Promise<void> {
     if (wide?.mapSide === undefined || chain === undefined)
       throw new Error(`stream #${task.wideStreamId} is not a wide operation here`);
     const map = new KeyedMap<unknown, unknown>();
-    chain.runChain(unpack<unknown[]>(task.data), wide.mapSide.emitInto(map), task.identity);
-    return pack([...map.entries()]);
+    chain.runChain(unpackRecords(task.data), wide.mapSide.emitInto(map), task.identity);
+    return packRecords([...map.entries()]);
   };
 
   const output = async (task: OutputTask): Promise<void> => {
@@ -48,7 +47,7 @@ async function main(): Promise<void> {
     if (op?.partitionTask === undefined || chain === undefined)
       throw new Error(`output ${task.outputIndex} has no partition task here`);
     const records: unknown[] = [];
-    chain.runChain(unpack<unknown[]>(task.data), (r: unknown) => records.push(r), task.identity);
+    chain.runChain(unpackRecords(task.data), (r: unknown) => records.push(r), task.identity);
     await op.partitionTask(records, {
       batchTime: task.time,
       partition: task.partition,

@@ -17,9 +17,8 @@ import {
   type ExecutorMessage,
   type OutputTask,
   deserializeError,
-  pack,
-  unpack,
 } from './executor-protocol.js';
+import { packRecords, unpackRecords } from './record-codec.js';
 
 /** An executor thread ended while it ran a task: the task runs again elsewhere. */
 export class ExecutorLostError extends DStreamError {
@@ -239,10 +238,10 @@ export class ExecutorPool implements ExecutorBackend {
         chainStreamId: scan.origin.chain.id,
         identity: scan.origin.identity,
         wideStreamId: wide.id,
-        data: pack(scan.origin.partitions[partition]),
+        data: packRecords(scan.origin.partitions[partition]!),
       };
       const result = await this.submit(task);
-      results[partition] = unpack<Array<[unknown, unknown]>>(result.data!);
+      results[partition] = unpackRecords(result.data!) as Array<[unknown, unknown]>;
       applyDeltas(this.options.accumulators, result.accumulators);
     });
     return results;
@@ -271,7 +270,7 @@ export class ExecutorPool implements ExecutorBackend {
         numPartitions: scan.numPartitions,
         offsetRanges: ranges,
         aligned,
-        data: pack(scan.origin.partitions[partition]),
+        data: packRecords(scan.origin.partitions[partition]!),
       };
       const result = await this.submit(task);
       applyDeltas(this.options.accumulators, result.accumulators);

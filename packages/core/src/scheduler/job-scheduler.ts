@@ -24,7 +24,7 @@ export class JobScheduler {
    * Called right after a batch is generated, between generations, where every input's position
    * and the set of unfinished batches agree: the context checkpoints from here, as Spark does.
    */
-  afterGenerate: ((time: Time) => void) | undefined;
+  afterGenerate: ((time: Time) => void | Promise<void>) | undefined;
 
   constructor(
     private readonly graph: DStreamGraph,
@@ -104,7 +104,9 @@ export class JobScheduler {
     }
     this.lastGenerated = time;
     this.unfinished.add(time);
-    this.afterGenerate?.(time);
+    // The batch runs only once its checkpoint is durable: a crash after its outputs committed
+    // then always finds it among the unfinished batches and replays it at the same time.
+    const durable = this.afterGenerate?.(time);
     const info: BatchInfo = {
       batchTime: time,
       numRecords,
@@ -112,7 +114,15 @@ export class JobScheduler {
       outputOperations: [],
     };
     this.bus.post('onBatchSubmitted', info);
-    this.running = this.running.then(() => this.runBatch(info));
+    this.running = this.running
+      .then(() => durable)
+      .then(
+        () => this.runBatch(info),
+        (error: unknown) => {
+          this.pendingBatches--;
+          this.onFatal(error);
+        },
+      );
   }
 
   private async runBatch(submitted: BatchInfo): Promise<void> {
