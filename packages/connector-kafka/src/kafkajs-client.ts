@@ -1,17 +1,16 @@
 import kafkajs from 'kafkajs';
-import type { Admin, Kafka, KafkaConfig, Message, Producer, RetryOptions } from 'kafkajs';
+import type { Admin, Kafka, KafkaConfig, RetryOptions } from 'kafkajs';
 import { ConnectionError } from '@dstream/core';
-import { kafkajsCompression, registerCodecs } from './codecs.js';
+import { registerCodecs } from './codecs.js';
 import type {
   KafkaClient,
-  KafkaCompression,
   KafkaConsumerSettings,
   KafkaGroupOffset,
-  KafkaOutgoingRecord,
   KafkaProducerClient,
   KafkaProducerOptions,
   KafkaRawRecord,
 } from './kafka-client.js';
+import { byTopic, kafkajsProducer } from './kafkajs-producer.js';
 import { kafkajsGroupConsumer } from './kafkajs-group-consumer.js';
 import { isRetriableKafkaError, kafkaErrorType } from './kafka-errors.js';
 import {
@@ -21,7 +20,7 @@ import {
   kafkajsBatch,
 } from './kafkajs-internals.js';
 
-const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
+const { Kafka: KafkaClass, logLevel } = kafkajs;
 
 export interface KafkajsClientOptions {
   /** kafkajs retry settings for producers. Default: 8 retries, 100 ms → 1 s backoff. */
@@ -37,15 +36,6 @@ export interface KafkajsClientOptions {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const toMessages = (partition: number, records: readonly KafkaOutgoingRecord[]): Message[] =>
-  records.map((r) => ({
-    partition,
-    key: r.key,
-    value: r.value,
-    ...(r.headers === undefined ? {} : { headers: r.headers }),
-    ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
-  }));
 
 /**
  * The connector's client over kafkajs 2.2.4. Pass a `Kafka` instance (your SSL/SASL settings are kept)
@@ -143,65 +133,9 @@ export function kafkajsClient(
 
   const makeProducer = async (producerOptions: KafkaProducerOptions = {}): Promise<KafkaProducerClient> => {
     open();
-    const transactional = producerOptions.transactionalId !== undefined;
-    const producer: Producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: transactional ? 1 : 5,
-      retry: producerRetry,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      ...(transactional ? { transactionalId: producerOptions.transactionalId } : {}),
-      ...(producerOptions.transactionTimeout === undefined
-        ? {}
-        : { transactionTimeout: producerOptions.transactionTimeout }),
-    });
-    await producer.connect();
-    // kafkajs' idempotent producer keeps one sequence per partition; concurrent requests to the same
-    // partition can reach the broker out of order, so requests are serialized per partition.
-    const tails = new Map<string, Promise<unknown>>();
-    const serialized = <R>(key: string, fn: () => Promise<R>): Promise<R> => {
-      const previous = tails.get(key) ?? Promise.resolve();
-      const next = previous.catch(() => undefined).then(fn);
-      tails.set(key, next);
-      void next
-        .finally(() => {
-          if (tails.get(key) === next) tails.delete(key);
-        })
-        .catch(() => undefined);
-      return next;
-    };
-    const client: KafkaProducerClient = {
-      sendPartition: (topic, partition, records, compression: KafkaCompression) =>
-        serialized(`${topic}\u0000${partition}`, async () => {
-          await producer.send({
-            topic,
-            acks: -1,
-            compression: kafkajsCompression(compression),
-            messages: toMessages(partition, records),
-          });
-        }),
-      async transaction() {
-        const tx = await producer.transaction();
-        return {
-          sendPartition: async (topic, partition, records, compression) => {
-            await tx.send({
-              topic,
-              acks: -1,
-              compression: kafkajsCompression(compression),
-              messages: toMessages(partition, records),
-            });
-          },
-          sendOffsets: (groupId, offsets) =>
-            tx.sendOffsets({ consumerGroupId: groupId, topics: byTopic(offsets) }),
-          commit: () => tx.commit(),
-          abort: () => tx.abort(),
-        };
-      },
-      async close() {
-        producers.delete(client);
-        await producer.disconnect();
-      },
-    };
+    const client = await kafkajsProducer(kafka, producerOptions, producerRetry, () =>
+      producers.delete(client),
+    );
     producers.add(client);
     return client;
   };
@@ -332,16 +266,4 @@ export function kafkajsClient(
       await Promise.allSettled([a?.then((x) => x.disconnect()), c?.then((x) => x.disconnect())]);
     },
   };
-}
-
-function byTopic(
-  offsets: readonly KafkaGroupOffset[],
-): Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
-  const topics = new Map<string, Array<{ partition: number; offset: string }>>();
-  for (const o of offsets) {
-    const list = topics.get(o.topic) ?? [];
-    list.push({ partition: o.partition, offset: String(o.offset) });
-    topics.set(o.topic, list);
-  }
-  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
