@@ -66,6 +66,14 @@ describe('startKafka, one broker', () => {
     });
   }
 
+  it("rejects a start whose broker dies with the broker's last log lines", async () => {
+    // the storage tool accepts this config; the broker fails when it loads the authorizer class
+    const start = startKafka({ properties: { 'authorizer.class.name': 'dstream.NoSuchAuthorizer' } });
+    await expect(start).rejects.toThrow(
+      /kafka 3\.9\.1 broker 1 exited during start \(exit code 1\)[\s\S]*NoSuchAuthorizer/,
+    );
+  });
+
   it('rejects unknown versions and layouts before starting anything', async () => {
     await expect(startKafka({ version: '2.8.0' as '3.9.1' })).rejects.toThrow(/version 2\.8\.0/);
     await expect(startKafka({ brokers: 2 as 1 })).rejects.toThrow(/brokers must be 1 or 3/);
