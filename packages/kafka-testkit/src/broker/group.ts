@@ -1,3 +1,4 @@
+/** The model of one classic consumer group: its state, members and committed offsets. */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
 export interface CommittedOffset {
