@@ -35,7 +35,11 @@ export interface DirectStreamOptions<K, V> extends KafkaConnectionOptions {
   offsetStore?: OffsetStore;
   /** The job id given to `offsetStore.load`. Default: groupId. */
   jobId?: string;
-  /** Commit each completed batch's ranges to the group so that lag stays visible. Default true. */
+  /**
+   * Commit each completed batch's ranges to the group so that lag stays visible. Default: true without
+   * an `offsetStore`, false with one (a transactional Kafka sink already commits the group's offsets
+   * in its transactions; a second, non-transactional commit could land after a newer one).
+   */
   commitToGroup?: boolean;
   /** Shown in logs. */
   name?: string;
@@ -201,7 +205,8 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     async onBatchCompleted(time, offsetRanges) {
       const ranges = offsetRanges.length > 0 ? offsetRanges : (pending.get(time) ?? []);
       pending.delete(time);
-      if (options.commitToGroup === false || client === undefined) return;
+      const commitToGroup = options.commitToGroup ?? options.offsetStore === undefined;
+      if (!commitToGroup || client === undefined) return;
       const offsets = ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.untilOffset }));
       const commit = client.commitGroupOffsets(options.groupId, offsets).catch((error: unknown) => {
         // Lag visibility only: the checkpoint or the offset store is what the stream resumes from.
