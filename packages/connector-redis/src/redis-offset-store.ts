@@ -12,6 +12,7 @@ import {
   isClientBroken,
   redisProvider,
 } from './redis-client.js';
+import { evalCached, raiseOffsetsScript, raiseOffsetsScriptSha } from './apply-script.js';
 import { mapRedisError } from './redis-errors.js';
 
 export interface RedisOffsetStoreOptions {
@@ -53,7 +54,8 @@ function parseField(field: string): [string, number] | undefined {
 }
 
 /**
- * Source offsets in Redis, one hash per job: what the exactly-once Redis sink writes inside its
+ * Source offsets in Redis, one hash per job (an offset only ever moves forward: saving an older one,
+ * as a batch re-run after a restart does, leaves the newer one in place): what the exactly-once Redis sink writes inside its
  * script, and what a direct stream reads on restart.
  *
  * ```ts
@@ -101,7 +103,7 @@ export function redisOffsetStore(options: RedisOffsetStoreOptions = {}): OffsetS
       const args: string[] = [];
       for (const r of ranges) args.push(offsetField(r.topic, r.partition), String(r.untilOffset));
       await withClient(`saving offsets of job ${jobId}`, (c) =>
-        c.hset(offsetsKey(keyPrefix, jobId), ...args),
+        evalCached(c, raiseOffsetsScript, raiseOffsetsScriptSha, [offsetsKey(keyPrefix, jobId)], args),
       );
     },
     async close() {

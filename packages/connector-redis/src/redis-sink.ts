@@ -1,4 +1,5 @@
 import { type ClientProvider, ConfigError, type Sink, type SinkContext } from '@dstream/core';
+import { evalCached, raiseOffsetsScript, raiseOffsetsScriptSha } from './apply-script.js';
 import { type CommandBuilder, checkPositive, commandChunks } from './command-chunks.js';
 import {
   type RedisClient,
@@ -8,7 +9,7 @@ import {
   redisProvider,
 } from './redis-client.js';
 import { mapRedisError } from './redis-errors.js';
-import { checkKeyPrefix, redisOffsetStore } from './redis-offset-store.js';
+import { checkKeyPrefix, offsetField, redisOffsetStore } from './redis-offset-store.js';
 import { writeExactlyOnce } from './write-exactly-once.js';
 import { writePipelined } from './write-pipelined.js';
 
@@ -145,7 +146,7 @@ export function redisSink<T>(options: RedisSinkOptions<T>): RedisSink<T> {
         } else {
           const chunks = commandChunks(records, options.commands, maxCommandsPerScript, maxBytesPerScript);
           const outcome = await writeExactlyOnce(client, chunks, context, {
-            markerKey: markerKey(keyPrefix, context.outputId, context.batchTime),
+            markerKeyPrefix: `${keyPrefix}:batch:${context.outputId}`,
             offsetsKey: `${keyPrefix}:offsets:${options.jobId ?? context.outputId}`,
             appliedKey: `${keyPrefix}:applied:${context.outputId}`,
             markerTtlSeconds,
@@ -175,7 +176,22 @@ export function redisSink<T>(options: RedisSinkOptions<T>): RedisSink<T> {
   if (offsetStore !== undefined) {
     // The driver calls this once every partition is written: the batch's full offsets, so that
     // `offsetStore.load` answers where to resume even when partitions were not aligned with the source.
-    sink.commitBatch = (info) => offsetStore.save(options.jobId ?? info.outputId, info.offsetRanges);
+    sink.commitBatch = async (info) => {
+      // The output's own record first (what replays are checked against), then the job's offsets.
+      const fields: Array<string | number> = [];
+      for (const r of info.offsetRanges) fields.push(offsetField(r.topic, r.partition), r.untilOffset);
+      if (fields.length > 0) {
+        try {
+          const applied = `${keyPrefix}:applied:${info.outputId}`;
+          await provider.use((c) =>
+            evalCached(c, raiseOffsetsScript, raiseOffsetsScriptSha, [applied], fields),
+          );
+        } catch (error) {
+          throw mapRedisError(error, 'sink', `recording the offsets of batch ${info.batchTime}`, where);
+        }
+      }
+      await offsetStore.save(options.jobId ?? info.outputId, info.offsetRanges);
+    };
   }
   return sink;
 }

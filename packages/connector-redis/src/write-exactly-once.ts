@@ -1,4 +1,5 @@
-import { type SinkContext, SinkWriteError } from '@dstream/core';
+import { createHash } from 'node:crypto';
+import { type OffsetRange, type SinkContext, SinkWriteError } from '@dstream/core';
 import { runApplyScript } from './apply-script.js';
 import { type CommandChunk, fingerprint } from './command-chunks.js';
 import type { RedisClient } from './redis-client.js';
@@ -13,12 +14,34 @@ export interface ExactlyOnceOutcome {
 }
 
 export interface ExactlyOnceTarget {
-  readonly markerKey: string;
+  /** `<keyPrefix>:batch:<outputId>`: the batch's identity is appended (see markerKeyOf). */
+  readonly markerKeyPrefix: string;
   readonly offsetsKey: string;
   /** The output's own record of the last source offset applied per topic-partition. */
   readonly appliedKey: string;
   readonly markerTtlSeconds: number;
   readonly doing: string;
+}
+
+function nonEmpty(ranges: readonly OffsetRange[]): OffsetRange[] {
+  return ranges.filter((r) => r.untilOffset > r.fromOffset);
+}
+
+/**
+ * A batch with source offsets is named by them (and its partition count, which decides what each
+ * partition holds after a shuffle): the same records recomputed under another batch time find their
+ * marker. A batch without offsets (queue, receiver) is named by its time.
+ */
+export function markerKeyOf(target: { markerKeyPrefix: string }, context: SinkContext): string {
+  const ranges = nonEmpty(context.offsetRanges);
+  if (ranges.length === 0) return `${target.markerKeyPrefix}:${context.batchTime}`;
+  const hash = createHash('sha1').update(String(context.numPartitions));
+  for (const r of [...ranges].sort((a, b) =>
+    a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
+  )) {
+    hash.update(`\u0000${offsetField(r.topic, r.partition)}:${r.fromOffset}-${r.untilOffset}`);
+  }
+  return `${target.markerKeyPrefix}:r${hash.digest('hex')}`;
 }
 
 /**
@@ -48,7 +71,7 @@ export async function writeExactlyOnce(
     const single = chunk.index === 0 && chunk.last;
     // Nothing to write and no offset to record: no marker either.
     if (single && chunk.commands.length === 0 && range === undefined) return outcome;
-    const keys: string[] = [target.markerKey, target.offsetsKey, target.appliedKey];
+    const keys: string[] = [markerKeyOf(target, context), target.offsetsKey, target.appliedKey];
     const args: RedisValue[] = [
       `${context.partition}:${chunk.index}`,
       single ? '1:-' : `m:${fingerprint(chunk.commands)}`,
@@ -59,6 +82,9 @@ export async function writeExactlyOnce(
       chunk.index,
       chunk.last ? '1' : '0',
     ];
+    const checked = range === undefined && chunk.index === 0 ? nonEmpty(context.offsetRanges) : [];
+    args.push(checked.length);
+    for (const r of checked) args.push(offsetField(r.topic, r.partition), r.fromOffset, r.untilOffset);
     for (const command of chunk.commands) {
       keys.push(command.key);
       args.push(command.op, command.args.length);
@@ -70,8 +96,15 @@ export async function writeExactlyOnce(
       outcome.commands += chunk.commands.length;
     } else if (result.kind === 'skipped') {
       outcome.skipped++;
-      // The whole source range was applied before (under another batch time): nothing left to do.
+      // The whole source range (or batch) was applied before, under another batch time: nothing left.
       if (result.by === 'offsets') return outcome;
+    }
+    if (result.kind === 'conflict' && range === undefined) {
+      throw new SinkWriteError(
+        `${target.doing}: the batch's source ranges conflict with offsets this output already committed ` +
+          `(${result.applied}); applying it could count records twice. Resume the source from sink.offsetStore.`,
+        { retryable: false },
+      );
     }
     if (result.kind === 'conflict' && range !== undefined) {
       const applied = /^\d+$/.test(result.applied)

@@ -64,7 +64,7 @@ async function hashSum(key: string): Promise<number> {
 }
 
 describe('crash loop (SIGKILL) with Redis', () => {
-  it('per-record HINCRBY (exactly-once) and running totals (idempotent) equal an uninterrupted run after 8 kills', async () => {
+  it('per-record and per-batch HINCRBY (exactly-once) and running totals (idempotent) equal an uninterrupted run after 8 kills', async () => {
     prefix = freshPrefix('crash');
     const perPartition = 1_500;
     const expected: Record<string, string> = {};
@@ -97,6 +97,7 @@ describe('crash loop (SIGKILL) with Redis', () => {
       clearTimeout(timeout);
       expect(code).toBe(0);
       expect(await admin.hgetall(`${prefix}:increments`)).toEqual(expected);
+      expect(await admin.hgetall(`${prefix}:reduced`)).toEqual(expected);
       expect(await admin.hgetall(`${prefix}:totals`)).toEqual(expected);
       const offsets = redisOffsetStore({ keyPrefix: prefix, connection: redisUrl });
       expect(await offsets.load('crash-job', ['words'])).toEqual([

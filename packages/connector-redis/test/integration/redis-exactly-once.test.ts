@@ -218,6 +218,62 @@ describe('redisSink exactly-once', () => {
     ]);
   });
 
+  it('recognises a shuffled batch recomputed under a new batch time by its source ranges', async () => {
+    prefix = freshPrefix('ranges-identity');
+    const sink = countsSink();
+    const ranges = (from: number) => [
+      { topic: 'clicks', partition: 0, fromOffset: from, untilOffset: from + 10 },
+      { topic: 'clicks', partition: 1, fromOffset: from, untilOffset: from + 10 },
+    ];
+    // Partitions after a shuffle: not aligned with the ranges, which the context still carries.
+    const at = (batchTime: number, from: number, partition: number) =>
+      sinkContext({ outputId: 'counts', batchTime, partition, numPartitions: 2, offsetRanges: ranges(from) });
+    await sink.writePartition([['a', 4]], at(1_000, 0, 0));
+    await sink.writePartition([['b', 6]], at(1_000, 0, 1));
+    await sink.commitBatch?.({
+      outputId: 'counts',
+      batchTime: 1_000,
+      numPartitions: 2,
+      offsetRanges: ranges(0),
+    });
+    // Batch 2 is written and then recomputed after a crash under another time: the same ranges.
+    await sink.writePartition([['a', 5]], at(2_000, 10, 0));
+    await sink.writePartition([['a', 5]], at(3_000, 10, 0));
+    await sink.writePartition([['b', 5]], at(3_000, 10, 1));
+    expect(await totals(['a', 'b'])).toEqual({ a: [9, 9, 9], b: [11, 11, 11] });
+    // Batch 1 comes back after its offsets were committed: skipped, whatever its time.
+    await sink.writePartition([['a', 4]], at(4_000, 0, 0));
+    expect(await totals(['a'])).toEqual({ a: [9, 9, 9] });
+    await sink.commitBatch?.({
+      outputId: 'counts',
+      batchTime: 3_000,
+      numPartitions: 2,
+      offsetRanges: ranges(10),
+    });
+    // Re-committing the older batch does not move the offsets back.
+    await sink.commitBatch?.({
+      outputId: 'counts',
+      batchTime: 1_000,
+      numPartitions: 2,
+      offsetRanges: ranges(0),
+    });
+    expect(await sink.offsetStore?.load('clicks-job', ['clicks'])).toEqual([
+      { topic: 'clicks', partition: 0, offset: 20 },
+      { topic: 'clicks', partition: 1, offset: 20 },
+    ]);
+    // Ranges overlapping committed ones (re-read with other boundaries) are refused.
+    const overlap = [{ topic: 'clicks', partition: 0, fromOffset: 15, untilOffset: 30 }];
+    const error = await sink
+      .writePartition(
+        [['a', 1]],
+        sinkContext({ outputId: 'counts', batchTime: 5_000, offsetRanges: overlap }),
+      )
+      .catch((e: unknown) => e);
+    expect(DStreamError.isInstance(error) && error.code).toBe('SINK_WRITE');
+    expect((error as Error).message).toMatch(/conflict with offsets this output already committed/);
+    expect(await totals(['a'])).toEqual({ a: [9, 9, 9] });
+  });
+
   it('writes a partition larger than maxCommandsPerScript in chunks, each exactly once', async () => {
     prefix = freshPrefix('chunks');
     const sink = countsSink({ maxCommandsPerScript: 100 });
