@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startHBase } from './start-hbase.js';
-import { KAFKA_VERSIONS, type KafkaVersion, startKafka } from './start-kafka.js';
+import { hbaseArchiveFlags, startHBaseWith } from './start-hbase.js';
+import { KAFKA_VERSIONS, type KafkaVersion, kafkaArchiveFlags, startKafkaWith } from './start-kafka.js';
+
+// The shared servers are thrown away at the end of the run: they get a short grace before SIGKILL so
+// that the global teardown stays well inside vitest's teardown timeout.
+const SHARED_STOP_GRACE_MS = 1_500;
 
 /** What a shared server tells the tests that asked for it. */
 export type SharedServerInfo = Record<string, unknown> & { version: string };
@@ -29,7 +33,10 @@ export interface ControlServer {
 const factories = new Map<string, Factory>();
 for (const version of KAFKA_VERSIONS) {
   factories.set(`kafka-${version}`, async () => {
-    const cluster = await startKafka({ version: version as KafkaVersion, brokers: 1 });
+    const cluster = await startKafkaWith(
+      { version: version as KafkaVersion, brokers: 1 },
+      { jvmFlags: kafkaArchiveFlags, stopGraceMs: SHARED_STOP_GRACE_MS },
+    );
     return {
       info: { bootstrap: cluster.bootstrap, version: cluster.version },
       alive: () => cluster.brokers.every((broker) => broker.alive),
@@ -39,7 +46,10 @@ for (const version of KAFKA_VERSIONS) {
 }
 
 factories.set('hbase', async () => {
-  const cluster = await startHBase({ mode: 'local', regionServers: 2 });
+  const cluster = await startHBaseWith(
+    { mode: 'local', regionServers: 2 },
+    { jvmFlags: hbaseArchiveFlags, siteAsOptions: false, localStopGraceMs: SHARED_STOP_GRACE_MS },
+  );
   const { zookeeper, zookeeperHost, zookeeperPort, version } = cluster;
   return {
     info: { zookeeper, zookeeperHost, zookeeperPort, version },

@@ -85,11 +85,13 @@ export interface HBaseInternals {
 /** Starts a fresh HBase 2.6 from Maven Central jars in a new temp dir on loopback ports. */
 export function startHBase(options: StartHBaseOptions = {}): Promise<HBaseCluster> {
   return startHBaseWith(options, {
-    jvmFlags: (lib) => useClassDataArchive(hbaseArchive(lib)),
+    jvmFlags: hbaseArchiveFlags,
     siteAsOptions: false,
     localStopGraceMs: 3_000,
   });
 }
+
+export const hbaseArchiveFlags = (lib: string) => useClassDataArchive(hbaseArchive(lib));
 
 export async function startHBaseWith(
   options: StartHBaseOptions,

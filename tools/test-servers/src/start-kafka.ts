@@ -91,7 +91,7 @@ export interface KafkaInternals {
 
 /** The class-data archive of a Kafka jar set (made by `npm run prefetch`). */
 export const kafkaArchive = (lib: string) => classDataArchive(lib, 'kafka');
-const kafkaArchiveFlags = (lib: string) => useClassDataArchive(kafkaArchive(lib));
+export const kafkaArchiveFlags = (lib: string) => useClassDataArchive(kafkaArchive(lib));
 
 export async function startKafkaWith(
   options: StartKafkaOptions,
