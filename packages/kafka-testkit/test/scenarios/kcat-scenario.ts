@@ -76,6 +76,18 @@ export async function kcatScenario(bootstrap: string[]) {
       o.high,
     ]);
 
+    const idempotentTopic = `kcat-idempotent-${randomUUID()}`;
+    await admin.createTopics({ topics: [{ topic: idempotentTopic }], waitForLeaders: true });
+    const idempotentLines = Array.from({ length: 20 }, (_, i) => `k${i}:idempotent-${i}`).join('\n');
+    await kcat(
+      ['-b', broker, '-P', '-t', idempotentTopic, '-K:', '-p', '0', '-X', 'enable.idempotence=true'],
+      `${idempotentLines}\n`,
+    );
+    const idempotentRead = parseLines(
+      await kcat(['-b', broker, '-C', '-t', idempotentTopic, '-o', 'beginning', '-e', ...FORMAT]),
+    );
+    steps.idempotentProducer = idempotentRead.map(([, offset, , value]) => `${offset}:${value}`);
+
     const groupId = `kcat-group-${randomUUID()}`;
     const grouped = parseLines(
       await kcat([
