@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, ErrorCode, KafkaTestCluster } from '../src/index.js';
-import { consumeUntil, kafkaClient } from './scenarios/kafkajs-helpers.js';
+import { consumeUntil, fastConsumer, kafkaClient, waitFor } from './scenarios/kafkajs-helpers.js';
 import { RawClient } from './scenarios/raw-client.js';
 
 let cluster: KafkaTestCluster;
@@ -37,6 +37,33 @@ describe('fault hooks', () => {
       expect(await admin.createTopics({ topics: [{ topic }] })).toBe(true);
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  it('failNext on Heartbeat makes a kafkajs member rejoin the group and get the same assignment', async () => {
+    const topic = `rejoin-${randomUUID()}`;
+    cluster.createTopic(topic, { partitions: 2 });
+    const consumer = kafkaClient(cluster.bootstrap).consumer({
+      groupId: `rejoin-${randomUUID()}`,
+      ...fastConsumer,
+    });
+    const joins: number[][] = [];
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      joins.push([...(event.payload.memberAssignment[topic] ?? [])].sort());
+    });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => {} });
+      await waitFor('first join', () => (joins.length >= 1 ? true : undefined));
+      cluster.failNext(ApiKey.Heartbeat, ErrorCode.REBALANCE_IN_PROGRESS);
+      await waitFor('rejoin', () => (joins.length >= 2 ? true : undefined));
+      expect(joins.slice(0, 2)).toEqual([
+        [0, 1],
+        [0, 1],
+      ]);
+    } finally {
+      await consumer.disconnect();
     }
   });
 

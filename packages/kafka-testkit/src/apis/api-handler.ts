@@ -27,14 +27,3 @@ export interface ApiHandler {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Reads `[name, [partition...]]`-shaped topic arrays that many requests share. */
-export function groupByTopic<T extends { topic: string }>(items: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const list = out.get(item.topic) ?? [];
-    list.push(item);
-    out.set(item.topic, list);
-  }
-  return out;
-}
