@@ -189,8 +189,13 @@ export async function groupProtocolScenario(bootstrap: string[]) {
     const firstB = await join(b, groupId, '');
     const bId = firstB.memberId;
     const joinB2 = join(b, groupId, bId);
-    await sleep(200);
-    steps.heartbeatDuringRebalance = await heartbeat(a, groupId, g1, aId);
+    // Heartbeat until the coordinator has seen b's join (immediate here, a moment later on a busy broker).
+    let duringRebalance = await heartbeat(a, groupId, g1, aId);
+    for (let attempt = 0; attempt < 50 && duringRebalance === 0; attempt++) {
+      await sleep(100);
+      duringRebalance = await heartbeat(a, groupId, g1, aId);
+    }
+    steps.heartbeatDuringRebalance = duringRebalance;
     steps.syncDuringRebalance = (await sync(admin, groupId, g1, aId, [])).error;
     const joinA2 = await join(a, groupId, aId);
     const joinedB = await joinB2;
@@ -220,7 +225,11 @@ export async function groupProtocolScenario(bootstrap: string[]) {
     };
     steps.syncA3 = await sync(a, groupId, joinA3.generation, aId, [[aId, 'a-again']]);
 
-    await sleep(SESSION_TIMEOUT_MS + 1500);
+    // a goes silent. Wait (without heartbeats, which would keep it alive) until it has been evicted.
+    await sleep(SESSION_TIMEOUT_MS);
+    for (let attempt = 0; attempt < 100 && (await describe(admin, groupId))?.state !== 'Empty'; attempt++) {
+      await sleep(100);
+    }
     steps.heartbeatAfterSessionTimeout = await heartbeat(a, groupId, joinA3.generation, aId);
     steps.describeAfterTimeout = await describe(admin, groupId);
     steps.committed = await fetchCommitted(admin, groupId, topic);
