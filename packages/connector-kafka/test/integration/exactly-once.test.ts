@@ -77,7 +77,7 @@ describe('exactly once through process kills', () => {
     const last = startJob(args);
     const deadline = Date.now() + 60_000;
     while ((await committedTotal(groupId, input)) < total && Date.now() < deadline) await sleep(200);
-    await kill(last, 'SIGTERM');
+    await kill(last, 'SIGKILL');
     expect(await committedTotal(groupId, input)).toBe(total);
 
     // kcat (librdkafka) reads read_committed by default: aborted zombie transactions are invisible.
