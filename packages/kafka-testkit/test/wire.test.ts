@@ -210,6 +210,17 @@ describe('Fetch', () => {
     expect(result).toEqual({ error: 0, highWatermark: 0, bytes: 0 });
   });
 
+  it('ends a long-poll at once when its topic is deleted', async () => {
+    const topic = `doomed-${randomUUID()}`;
+    cluster.createTopic(topic, { partitions: 1 });
+    const leader = await leaderOf(topic);
+    const started = Date.now();
+    const fetched = leader.request(ApiKey.Fetch, 4, fetchBody(topic, 0, 5000));
+    setTimeout(() => cluster.deleteTopic(topic), 100);
+    expect(fetchResult(await fetched).error).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('returns OFFSET_OUT_OF_RANGE only below the log start or above the high watermark', async () => {
     const topic = `range-${randomUUID()}`;
     cluster.createTopic(topic, { partitions: 1 });

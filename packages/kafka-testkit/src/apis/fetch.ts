@@ -76,8 +76,11 @@ export const fetch: ApiHandler = {
           resolve(collect());
         };
         const timer = setTimeout(finish, maxWaitMs);
+        // Like Kafka's delayed fetch: complete on enough data, or as soon as a partition turns into an
+        // error (topic deleted, leadership moved away).
         const unwatch = cluster.watch(() => {
-          if (collect().bytes >= minBytes) finish();
+          const next = collect();
+          if (next.bytes >= minBytes || next.failed) finish();
         });
       });
     }
