@@ -13,7 +13,12 @@ beforeAll(async () => {
   server = await testKafka();
 });
 
+const children = new Set<ChildProcess>();
+
 afterAll(async () => {
+  // Never leave a job process behind, even when the test failed half-way.
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await server?.stop();
 });
 
@@ -23,6 +28,7 @@ function startJob(args: string[]): ChildProcess {
   });
   child.stdout?.resume();
   child.stderr?.resume();
+  children.add(child);
   return child;
 }
 
