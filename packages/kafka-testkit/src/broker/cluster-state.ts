@@ -146,10 +146,13 @@ export class ClusterState {
     return { errorCode: ErrorCode.NONE, message: null };
   }
 
+  /** Deletes the topic and, as Kafka's group coordinator does, every group's offsets for it. */
   deleteTopic(name: string): boolean {
     const deleted = this.topics.delete(name);
-    if (deleted) this.notify();
-    return deleted;
+    if (!deleted) return false;
+    this.groups.forgetTopic(name);
+    this.notify();
+    return true;
   }
 
   partition(topic: string, partition: number): PartitionLog | undefined {

@@ -154,6 +154,13 @@ export class GroupCoordinator {
     this.getOrCreate(groupId).offsets.set(offsetKey(topic, partition), offset);
   }
 
+  forgetTopic(topic: string): void {
+    const prefix = offsetKey(topic, 0).slice(0, -1);
+    for (const group of this.groups.values()) {
+      for (const key of [...group.offsets.keys()]) if (key.startsWith(prefix)) group.offsets.delete(key);
+    }
+  }
+
   deleteGroup(groupId: string): number {
     const group = this.groups.get(groupId);
     if (!group || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;

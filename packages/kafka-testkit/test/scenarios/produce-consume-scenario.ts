@@ -60,8 +60,15 @@ export async function produceConsumeScenario(bootstrap: string[]) {
     await consumer.disconnect();
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     const again = await consumeUntil(kafka, topic, `group-${randomUUID()}`, (seen) => seen.length >= 15);
+    // Kafka drops a deleted topic's committed offsets from every group (asynchronously): poll.
+    await admin.deleteTopics({ topics: [topic] });
+    const offsetsAfterDelete = await waitFor('offsets of the deleted topic to go', async () => {
+      const all = await admin.fetchOffsets({ groupId });
+      return all.some((t) => t.topic === topic) ? undefined : all.length;
+    });
     return {
       created,
+      offsetsAfterDelete,
       sends,
       idempotentSends,
       offsets,
