@@ -32,6 +32,8 @@ export function perExecutor<C>(
   options: PerExecutorOptions<C> = {},
 ): ClientProvider<C> {
   let current: Promise<C> | undefined;
+  /** The client `current` resolved to, known synchronously so a broken one is dropped at once. */
+  let resolved: C | undefined;
   let created = 0;
   let closed = 0;
   let inUse = 0;
@@ -51,10 +53,15 @@ export function perExecutor<C>(
         current = attempt;
         openProviders.add(provider as ClientProvider<unknown>);
         // A failed creation is not cached: the next acquire tries again.
-        attempt.catch(() => {
-          if (current === attempt) current = undefined;
-          closed++;
-        });
+        attempt.then(
+          (client) => {
+            if (current === attempt) resolved = client;
+          },
+          () => {
+            if (current === attempt) current = undefined;
+            closed++;
+          },
+        );
       }
       const client = await current;
       inUse++;
@@ -62,14 +69,12 @@ export function perExecutor<C>(
     },
     release(client, error) {
       inUse = Math.max(0, inUse - 1);
-      if (error !== undefined && current !== undefined) {
+      // Dropped synchronously: the next acquire, even in the same tick, creates a new client.
+      if (error !== undefined && current !== undefined && resolved === client) {
         const broken = current;
-        void broken.then((c) => {
-          if (c === client && current === broken) {
-            current = undefined;
-            void closeClient(broken);
-          }
-        });
+        current = undefined;
+        resolved = undefined;
+        void closeClient(broken);
       }
     },
     async use(fn) {
@@ -87,6 +92,7 @@ export function perExecutor<C>(
       openProviders.delete(provider as ClientProvider<unknown>);
       const client = current;
       current = undefined;
+      resolved = undefined;
       if (client !== undefined) await closeClient(client);
     },
     stats: (): ClientProviderStats => ({

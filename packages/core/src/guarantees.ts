@@ -27,11 +27,15 @@ export function computeGuarantees(graph: DStreamGraph): OutputGuarantee[] {
     const reasons: string[] = [];
     const weakest: string[] = [];
     let sourcesReplay = true;
+    let duplicates = false;
     for (const input of graph.inputsOf(output.stream)) {
       const line = `source ${input.name}: ${input.replayable ? 'replayable' : 'not replayable'} (${input.reason})`;
       reasons.push(line);
       if (!input.replayable) {
         sourcesReplay = false;
+        weakest.push(line);
+      } else if (input.mayDuplicate) {
+        duplicates = true;
         weakest.push(line);
       }
     }

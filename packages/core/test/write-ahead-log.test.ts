@@ -93,6 +93,9 @@ describe('receivers with the write-ahead log', () => {
       /replayable \(blocks are in the write-ahead log before the receiver acknowledges/,
     );
     expect(socket!.reasons[0]).toMatch(/not replayable .*unreliable/);
+    // No loss, but a crash between the log write and the upstream ack makes the upstream resend.
+    expect(reliable!.guarantee).toBe('at-least-once');
+    expect(socket!.guarantee).toBe('at-most-once');
     await expect(ctx.start()).rejects.toThrow(/writeAheadLog needs a directory/);
   });
 

@@ -57,6 +57,9 @@ export interface Source<T> {
   start?(context: SourceContext): Promise<void>;
   /**
    * Called on the driver once per batch time, in order. Decide what the batch covers and read it.
+   * After a restore, it is called again for the batches the checkpoint left unfinished and must
+   * return the same records for them (keep each unfinished batch's range in `position()`, as the
+   * Kafka, MySQL and file sources do); a source that cannot is not replayable.
    * ```ts
    * async compute(time) { return { partitions: [await readSince(last)] }; }
    * ```

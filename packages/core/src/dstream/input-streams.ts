@@ -164,10 +164,12 @@ export function receiverStream<T>(
     description: {
       name: receiver.name,
       replayable: env.writeAheadLog && reliable,
+      // A crash between a block's log write and the upstream ack makes the upstream send it again.
+      mayDuplicate: env.writeAheadLog && reliable,
       reason: !env.writeAheadLog
         ? 'received records are held in memory and lost if the process dies (no write-ahead log)'
         : reliable
-          ? 'blocks are in the write-ahead log before the receiver acknowledges them upstream'
+          ? 'blocks are in the write-ahead log before the receiver acknowledges them upstream; records in flight at a crash are sent again (no loss, at least once)'
           : 'the write-ahead log keeps stored blocks, but this receiver does not wait for it before acknowledging (unreliable), so records in flight can be lost',
     },
     start: () => supervisor.start(),

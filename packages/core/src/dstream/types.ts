@@ -21,6 +21,8 @@ export interface InputDescription {
   readonly name: string;
   readonly replayable: boolean;
   readonly reason: string;
+  /** Replayable, but the upstream may deliver some records twice (a reliable receiver's redelivery). */
+  readonly mayDuplicate?: boolean;
 }
 
 /** A pair record of the key-value operations. */
