@@ -1,11 +1,21 @@
 import { apiHandlers } from './apis/registry.js';
 import { appendRecords } from './apis/produce.js';
 import { BrokerServer } from './broker/broker-server.js';
-import { type BrokerNode, type ClusterOptions, ClusterState } from './broker/cluster-state.js';
+import { type BrokerNode, ClusterState } from './broker/cluster-state.js';
 import { ErrorCode } from './protocol/error-codes.js';
 import { encodeBatch, type RecordData, type RecordInput } from './protocol/record-batch.js';
 
-export interface KafkaTestClusterOptions extends Partial<ClusterOptions> {
+export interface KafkaTestClusterOptions {
+  /** `auto.create.topics.enable`: Metadata creates unknown topics (1 partition by default). Default true. */
+  autoCreateTopics?: boolean;
+  /** `num.partitions` for auto-created topics. Default 1. */
+  defaultPartitions?: number;
+  /** `group.min.session.timeout.ms`. Default 1000 (Kafka's is 6000; tests want short sessions). */
+  groupMinSessionTimeoutMs?: number;
+  /** `group.max.session.timeout.ms`. Default 1800000. */
+  groupMaxSessionTimeoutMs?: number;
+  /** `transaction.max.timeout.ms`. Default 900000. */
+  transactionMaxTimeoutMs?: number;
   /** Number of brokers (node ids 1..N). Default 3. */
   brokers?: number;
   /** Loopback address to listen on. Default '127.0.0.1'. */
