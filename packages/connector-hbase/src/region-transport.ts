@@ -28,6 +28,15 @@ export function regionSpecifier(name: Buffer): { type: number; value: Buffer } {
   return { type: REGION_SPECIFIER_REGION_NAME, value: name };
 }
 
+/** The OS user for SIMPLE auth; containers without a passwd entry have none. */
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'dstream';
+  }
+}
+
 /** One retry loop's bookkeeping: attempts and the operation deadline. */
 export class RetryBudget {
   readonly #options: ResolvedClientOptions;
@@ -86,7 +95,7 @@ export class RegionTransport {
   #closed = false;
 
   constructor(options: HBaseClientOptions) {
-    this.options = resolveClientOptions(options, os.userInfo().username);
+    this.options = resolveClientOptions(options, osUser());
     this.registry = new ZookeeperRegistry({
       quorum: this.options.zookeeper,
       root: this.options.zookeeperRoot,
