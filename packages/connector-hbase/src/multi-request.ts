@@ -160,8 +160,10 @@ export async function runMulti(
             const first = regionResult.resultOrException.find((r) => r.exception);
             if (first?.exception) {
               const remote = remoteOf(first.exception, address);
-              if (retryDecision(remote) === 'fail') failure ??= remote;
+              const decision = retryDecision(remote);
+              if (decision === 'fail') failure ??= remote;
               else {
+                if (decision !== 'retry') transport.invalidate(owner.batch.location, remote);
                 retry.push(index);
                 retryError = remote;
               }
