@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellValue, type HBaseClient } from '../../src/index.js';
+import { perExecutor } from '@dstream/core';
+import { bytesToLong, cellValue, type HBaseClient, hbaseSink } from '../../src/index.js';
 import { freshTable, rowKey, testClient } from './hbase-server.js';
 
 let client: HBaseClient;
@@ -123,5 +124,50 @@ describe('regions moved and split while a client writes (real HBase)', () => {
       }
     }
     expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => rowKey(i)));
+  });
+
+  it('the exactly-once sink keeps exact counts while its regions move', async () => {
+    const table = freshTable('eomove');
+    tables.push(table);
+    await admin.admin.createTable(table, { families: ['c'], splitKeys: ['k5'] });
+    const sink = hbaseSink<[string, number]>({
+      table,
+      mode: 'exactly-once',
+      provider: perExecutor(() => client),
+      rowOf: ([key]) => key,
+      cellsOf: ([, n]) => [{ family: 'c', qualifier: 'n', amount: n }],
+      flush: { maxMutations: 4 },
+    });
+    const records: Array<[string, number]> = Array.from({ length: 10 }, (_, i) => [`k${i}`, 1]);
+    let batches = 0;
+    let moving = true;
+    const writer = (async () => {
+      while (moving || batches < 5) {
+        batches++;
+        const context = {
+          outputId: 'eo-move',
+          batchTime: batches * 1000,
+          partition: 0,
+          numPartitions: 1,
+          offsetRanges: [],
+          partitionOffsetRange: undefined,
+          executorId: 0,
+          attempt: 1,
+        };
+        await sink.writePartition(records, context);
+        await sink.writePartition(records, { ...context, attempt: 2 }); // a replay: skipped
+      }
+    })();
+    try {
+      const servers = await admin.admin.regionServers();
+      for (const region of await admin.admin.regions(table)) {
+        await admin.admin.moveRegion(region, servers.find((s) => s.port !== region.server.port)!);
+      }
+    } finally {
+      moving = false;
+      await writer;
+    }
+    const counts = (await client.scanAll(table)).map((r) => Number(bytesToLong(cellValue(r, 'c', 'n')!)));
+    expect(counts).toEqual(records.map(() => batches));
   });
 });
