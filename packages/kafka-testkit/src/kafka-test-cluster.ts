@@ -176,13 +176,16 @@ export class KafkaTestCluster {
 
   /** Stops one broker's listener; its partitions move to live brokers with a bumped leader epoch. */
   async stopBroker(nodeId: number): Promise<void> {
+    // Stopping every broker is allowed: partitions then keep their (stopped) leader until it restarts.
     await this.server(nodeId).close();
     this.state.moveLeadership();
   }
 
-  /** Listens again on the broker's previous port. Leadership stays where it moved. */
+  /** Listens again on the broker's previous port (no-op if it is running). Leadership stays where it moved. */
   async restartBroker(nodeId: number): Promise<void> {
-    await this.server(nodeId).listen();
+    const server = this.server(nodeId);
+    if (server.node.up) return;
+    await server.listen();
   }
 
   private server(nodeId: number): BrokerServer {

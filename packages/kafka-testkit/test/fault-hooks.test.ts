@@ -122,6 +122,7 @@ describe('fault hooks', () => {
       expect(topics[0]!.partitions.map((p) => p.leader).filter((leader) => leader === 2)).toEqual([]);
       await send('b');
       await local.restartBroker(2);
+      await local.restartBroker(2);
       expect(local.bootstrap).toHaveLength(3);
       const seen = await consumeUntil(
         kafkaClient(local.bootstrap),
