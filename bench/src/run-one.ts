@@ -62,10 +62,7 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
     const { name, results } = await connectors.kafka();
     report(name, results);
   },
-  hbase: async () => {
-    const { name, results } = await connectors.hbase();
-    report(name, results);
-  },
+  hbase: () => connectors.hbase(),
   'empty-batch': async () => {
     const ms = await emptyBatchCost(2_000);
     console.log(
