@@ -57,7 +57,11 @@ const entry = new URL(
   import.meta.url,
 );
 
-/** The ESM entry of tsx's register API, found from `from`, or undefined when tsx is not installed. */
+/**
+ * tsx's ESM API, found from `from`, or undefined when tsx is not installed. The executor imports its
+ * entry with `tsImport`, which scopes tsx to that import graph: registering tsx globally in a worker
+ * made Node 24 run CommonJS `require('x.json')` (mysql2, ioredis) through tsx, which broke them.
+ */
 function tsxEsmApi(from: string): string | undefined {
   if (!from.startsWith('file:')) return undefined;
   try {
@@ -65,16 +69,16 @@ function tsxEsmApi(from: string): string | undefined {
     const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
       exports: Record<string, { import?: { default?: string } }>;
     };
-    const target = pkg.exports['./esm/api']?.import?.default;
-    return target === undefined ? undefined : pathToFileURL(join(dirname(pkgPath), target)).href;
+    const esm = pkg.exports['./esm/api']?.import?.default;
+    return esm === undefined ? undefined : pathToFileURL(join(dirname(pkgPath), esm)).href;
   } catch {
     return undefined;
   }
 }
 
 /**
- * How an executor thread starts: a tiny bootstrap that first registers tsx's loader when the entry
- * or the job module is TypeScript (running from sources, or a .ts job), then imports the entry.
+ * How an executor thread starts: a tiny bootstrap that imports the entry, through tsx's `tsImport`
+ * when the entry or the job module is TypeScript (running from sources, or a .ts job).
  */
 function bootstrap(moduleUrl: string): { code: string; execArgv: string[] } {
   // Loaders given with --import are registered by the bootstrap instead (a worker's --import runs
@@ -94,7 +98,7 @@ function bootstrap(moduleUrl: string): { code: string; execArgv: string[] } {
         'executors running TypeScript need tsx installed (npm install -D tsx), or compile the job to .js',
       );
     }
-    register = `(await import(${JSON.stringify(api)})).register();`;
+    register = `const { tsImport } = await import(${JSON.stringify(api)}); await tsImport(${JSON.stringify(entry.href)}, { parentURL: ${JSON.stringify(entry.href)} }); return;`;
   }
   if (
     entry.pathname.endsWith('.ts') &&
