@@ -13,6 +13,11 @@ const names =
         'executors',
         'transfer',
         'overload',
+        'kafka-wordcount',
+        'mysql',
+        'redis',
+        'kafka',
+        'hbase',
       ];
 const rounds = process.env.BENCH_ROUNDS ?? '5';
 console.log(
