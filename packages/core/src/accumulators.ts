@@ -41,7 +41,6 @@ export class Accumulator {
 
 /** Runs `fn` as a task attempt; its accumulator additions are applied only if it succeeds. */
 export async function withTaskAccumulators<R>(
-  accumulators: readonly Accumulator[],
   fn: () => Promise<R>,
 ): Promise<{ result: R; deltas: Map<number, number> }> {
   const deltas = new Map<number, number>();

@@ -187,9 +187,7 @@ export class StreamingContext {
     this.graph.runtime = {
       runTasks: (label, time, n, task) =>
         runTasksInline(this.taskOptions, label, time, n, async (partition, attempt, executorId) => {
-          const { deltas } = await withTaskAccumulators(this.accumulators, () =>
-            task(partition, attempt, executorId),
-          );
+          const { deltas } = await withTaskAccumulators(() => task(partition, attempt, executorId));
           applyDeltas(this.accumulators, deltas);
         }),
       write: out,

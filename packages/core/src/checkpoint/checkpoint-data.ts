@@ -33,14 +33,12 @@ export interface CheckpointData {
   readonly inputs: Array<{ name: string; position: JsonValue | undefined }>;
   /** Remembered batches and state of windowed and stateful streams, by stream id. */
   readonly streams: Array<{ id: number; batches: Array<Batch<unknown>>; states?: StateSnapshot }>;
-  /** Written by the write-ahead log, when it is on. */
-  readonly receivedBlocks?: unknown;
 }
 
 /** Captures the graph's state at `checkpointTime` synchronously, so inputs and state agree. */
 export function captureCheckpoint(
   graph: DStreamGraph,
-  meta: { appName: string; checkpointTime: Time; pendingTimes: Time[]; receivedBlocks?: unknown },
+  meta: { appName: string; checkpointTime: Time; pendingTimes: Time[] },
 ): CheckpointData {
   const streams: CheckpointData['streams'] = [];
   for (const stream of graph.streams) {
@@ -69,7 +67,6 @@ export function captureCheckpoint(
     pendingTimes: meta.pendingTimes,
     inputs: graph.inputs.map((i) => ({ name: i.hooks.description.name, position: i.hooks.position?.() })),
     streams,
-    ...(meta.receivedBlocks === undefined ? {} : { receivedBlocks: meta.receivedBlocks }),
   };
 }
 

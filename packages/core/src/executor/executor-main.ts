@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       })();
       return;
     }
-    void withTaskAccumulators([], async () =>
+    void withTaskAccumulators(async () =>
       message.kind === 'combine' ? combine(message) : (await output(message), undefined),
     ).then(
       ({ result, deltas }) =>

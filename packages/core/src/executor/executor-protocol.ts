@@ -1,4 +1,3 @@
-import { deserialize, serialize } from 'node:v8';
 import type { OffsetRange } from '../contracts/offset-store.js';
 import { DStreamError, type ErrorCode, TaskFailedError } from '../errors.js';
 
@@ -58,17 +57,6 @@ export type ExecutorMessage =
     }
   | { readonly type: 'failed'; readonly taskId: number; readonly error: SerializedError }
   | { readonly type: 'fatal'; readonly error: SerializedError };
-
-/** Serializes records into a buffer that can be transferred (not copied) to another thread. */
-export function pack(value: unknown): ArrayBuffer {
-  const buf = serialize(value);
-  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf.buffer as ArrayBuffer;
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-}
-
-export function unpack<T>(data: ArrayBuffer): T {
-  return deserialize(Buffer.from(data)) as T;
-}
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
