@@ -76,7 +76,7 @@ else
   if done > 0 then return {-2, 'some of the ranges'} end
 end
 local first = 10 + 3 * tonumber(ARGV[9])
-local allowed = {set = true, hset = true, incrby = true, hincrby = true, zincrby = true, xadd = true, expire = true}
+local allowed = {set = true, hset = true, incrby = true, hincrby = true, zincrby = true, zadd = true, del = true, xadd = true, expire = true}
 local a = first
 for k = 4, #KEYS do
   if not allowed[ARGV[a]] then return redis.error_reply('dstream: unknown op ' .. tostring(ARGV[a])) end

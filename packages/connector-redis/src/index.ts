@@ -20,6 +20,8 @@ export type {
   SetCommand,
   XaddCommand,
   ZincrbyCommand,
+  ZaddCommand,
+  DelCommand,
 } from './redis-command.js';
 export { mapRedisError } from './redis-errors.js';
 export { offsetField, offsetsKey, redisOffsetStore } from './redis-offset-store.js';

@@ -44,6 +44,20 @@ export interface ZincrbyCommand {
   readonly increment: number;
 }
 
+/** ZADD key score member …: sets absolute scores, so idempotent (a leaderboard of a window). */
+export interface ZaddCommand {
+  readonly op: 'zadd';
+  readonly key: string;
+  /** member → score (finite numbers). */
+  readonly scores: Readonly<Record<string, number>>;
+}
+
+/** DEL key: idempotent; clears a key before it is rebuilt in the same partition's commands. */
+export interface DelCommand {
+  readonly op: 'del';
+  readonly key: string;
+}
+
 /** XADD key [MAXLEN ~ n] id field value …: idempotent only with an explicit `id`. */
 export interface XaddCommand {
   readonly op: 'xadd';
@@ -69,6 +83,8 @@ export type RedisCommand =
   | IncrbyCommand
   | HincrbyCommand
   | ZincrbyCommand
+  | ZaddCommand
+  | DelCommand
   | XaddCommand
   | ExpireCommand;
 
@@ -114,6 +130,8 @@ export const redisCommands = {
   xadd: (key: string, fields: Record<string, RedisValue>, id?: string): XaddCommand =>
     id === undefined ? { op: 'xadd', key, fields } : { op: 'xadd', key, fields, id },
   expire: (key: string, seconds: number): ExpireCommand => ({ op: 'expire', key, seconds }),
+  zadd: (key: string, scores: Record<string, number>): ZaddCommand => ({ op: 'zadd', key, scores }),
+  del: (key: string): DelCommand => ({ op: 'del', key }),
 } as const;
 
 function checkValue(value: unknown, what: string): RedisValue {
@@ -187,6 +205,25 @@ export function encodeCommand(command: RedisCommand, out: EncodedCommand[]): voi
       }
       push([command.increment, checkValue(command.member, 'zincrby member')], false);
       return;
+    case 'zadd': {
+      if (typeof command.scores !== 'object' || command.scores === null)
+        throw new ConfigError('redisSink: zadd.scores must be an object of member → score');
+      const args: RedisValue[] = [];
+      for (const [member, score] of Object.entries(command.scores)) {
+        if (typeof score !== 'number' || !Number.isFinite(score))
+          throw new ConfigError(
+            `redisSink: zadd score of ${JSON.stringify(member)} must be a finite number, got ${String(score)}`,
+          );
+        args.push(score, member);
+      }
+      if (args.length === 0) throw new ConfigError('redisSink: zadd.scores is empty');
+      for (let i = 0; i < args.length; i += 2 * maxFieldsPerCommand)
+        push(args.slice(i, i + 2 * maxFieldsPerCommand), true);
+      return;
+    }
+    case 'del':
+      push([], true);
+      return;
     case 'xadd': {
       const fields = fieldArgs(command.fields, 'xadd');
       if (fields.length > 2 * maxFieldsPerCommand) {
@@ -211,7 +248,7 @@ export function encodeCommand(command: RedisCommand, out: EncodedCommand[]): voi
       return;
     default:
       throw new ConfigError(
-        `redisSink: unknown op ${JSON.stringify(op)}; use set, hset, incrby, hincrby, zincrby, xadd or expire`,
+        `redisSink: unknown op ${JSON.stringify(op)}; use set, hset, incrby, hincrby, zincrby, zadd, del, xadd or expire`,
       );
   }
 }

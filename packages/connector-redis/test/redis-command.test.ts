@@ -36,6 +36,11 @@ describe('encodeCommand', () => {
       explicitStreamId: true,
     });
     expect(encode({ op: 'expire', key: 'k', seconds: 9 })[0]?.args).toEqual([9]);
+    expect(encode({ op: 'zadd', key: 'k', scores: { a: 3, b: 1.5 } })[0]).toMatchObject({
+      args: [3, 'a', 1.5, 'b'],
+      idempotent: true,
+    });
+    expect(encode({ op: 'del', key: 'k' })[0]).toMatchObject({ op: 'del', args: [], idempotent: true });
   });
 
   it('splits a large HSET into several on the same key', () => {
@@ -53,7 +58,11 @@ describe('encodeCommand', () => {
     expect(() => encode({ op: 'zincrby', key: 'k', member: 'm', increment: Number.NaN })).toThrow(/finite/);
     expect(() => encode({ op: 'xadd', key: 'k', id: 'abc', fields: { a: 'b' } })).toThrow(/xadd id/);
     expect(() => encode({ op: 'hset', key: 'k', fields: {} })).toThrow(/fields is empty/);
-    expect(() => encode({ op: 'del', key: 'k' } as unknown as RedisCommand)).toThrow(/unknown op "del"/);
+    expect(() => encode({ op: 'flushall', key: 'k' } as unknown as RedisCommand)).toThrow(
+      /unknown op "flushall"/,
+    );
+    expect(() => encode({ op: 'zadd', key: 'k', scores: { a: Number.NaN } })).toThrow(/zadd score of "a"/);
+    expect(() => encode({ op: 'zadd', key: 'k', scores: {} })).toThrow(/zadd.scores is empty/);
     expect(() => encode({ op: 'set', key: 'k', value: {} } as unknown as RedisCommand)).toThrow(
       /string, Buffer/,
     );
