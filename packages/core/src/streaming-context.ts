@@ -14,6 +14,7 @@ import { localCheckpointStore } from './checkpoint/local-checkpoint-store.js';
 import { Accumulator, type Broadcast, applyDeltas, withTaskAccumulators } from './accumulators.js';
 import type { ExecutorData } from './executor/executor-protocol.js';
 import { ExecutorPool } from './executor/executor-pool.js';
+import { ReceiverTracker } from './executor/receiver-tracker.js';
 import { closeExecutorClients } from './client-providers.js';
 import type { CheckpointStore } from './contracts/checkpoint-store.js';
 import type { Receiver } from './contracts/receiver.js';
@@ -34,7 +35,7 @@ import { ListenerBus, type Logger, type StreamingListener, consoleLogger } from 
 import { type PIDOptions, PIDRateEstimator } from './flow/pid-rate-estimator.js';
 import { RateLimiter } from './flow/rate-limiter.js';
 import { ReceivedBlockTracker } from './receiver/received-block-tracker.js';
-import type { ReceiverSupervisor } from './receiver/receiver-supervisor.js';
+import type { BlockStore, ReceiverHandle, ReceiverSupervisor } from './receiver/receiver-supervisor.js';
 import { WriteAheadLog } from './wal/write-ahead-log.js';
 import { socketReceiver } from './receiver/socket-receiver.js';
 import { type Clock, SystemClock } from './scheduler/clock.js';
@@ -169,6 +170,10 @@ export class StreamingContext {
   private readonly broadcasts: unknown[] = [];
   private executorData: ExecutorData | undefined;
   private pool: ExecutorPool | undefined;
+  /** With executors: where receivers run (on the driver's event loop without). */
+  private receiverTracker: ReceiverTracker | undefined;
+  /** On an executor: the driver, as the block store of the receivers hosted here. */
+  private executorBlockStore: BlockStore | undefined;
 
   constructor(options: StreamingContextOptions) {
     this.options = options;
@@ -205,6 +210,9 @@ export class StreamingContext {
           throw new StateError('received blocks are tracked only while the context runs');
         return this.tracker;
       },
+      blockStore: () => this.executorBlockStore ?? this.inputEnv.blockTracker(),
+      receiverHandle: (supervisor) =>
+        this.receiverTracker?.handle(supervisor.streamId, supervisor.receiver.name) ?? supervisor,
       writeAheadLog: Boolean(options.writeAheadLog),
       receiverLimiter: () => {
         const limiter = new RateLimiter(this.receiverRate());
@@ -342,6 +350,9 @@ export class StreamingContext {
     const ctx = new StreamingContext({
       batchInterval: data.batchInterval,
       defaultParallelism: data.defaultParallelism,
+      blockInterval: data.blockInterval,
+      receiverRestartDelay: data.receiverRestartDelay,
+      receiverMaxPendingRecords: data.receiverMaxPendingRecords,
     });
     ctx.executorData = data;
     return ctx;
@@ -350,6 +361,26 @@ export class StreamingContext {
   /** @internal An executor's graph. */
   executorGraph(): DStreamGraph {
     return this.graph;
+  }
+
+  /** @internal On an executor: the receivers it hosts store their blocks here (the driver). */
+  useExecutorBlockStore(store: BlockStore): void {
+    this.executorBlockStore = store;
+  }
+
+  /** @internal The supervisor of receiver `streamId` (an executor starts it when the driver says). */
+  receiverSupervisor(streamId: number): ReceiverSupervisor<unknown> | undefined {
+    return this.supervisors.find((s) => s.streamId === streamId);
+  }
+
+  /** @internal On an executor: the rate limit the driver set for its receivers. */
+  setReceiverRate(rate: number | undefined): void {
+    for (const limiter of this.limiters) limiter.setRate(rate);
+  }
+
+  /** Where each receiver runs: its supervisor here, or its executor's. */
+  private receiverHandles(): ReceiverHandle[] {
+    return this.supervisors.map((s) => this.inputEnv.receiverHandle(s));
   }
 
   /**
@@ -413,6 +444,7 @@ export class StreamingContext {
         this.estimatedRate = rate;
         const perReceiver = this.receiverRate();
         for (const limiter of this.limiters) limiter.setRate(perReceiver);
+        this.receiverTracker?.rateChanged();
       },
     });
   }
@@ -565,6 +597,11 @@ export class StreamingContext {
       graph: this.graph.describe(),
       tasks: this.taskOptions,
       logger: this.logger,
+      blockInterval: this.inputEnv.blockInterval,
+      receiverRestartDelay: this.inputEnv.receiverRestartDelay,
+      receiverMaxPendingRecords: this.inputEnv.receiverMaxPendingRecords,
+      onReceiverMessage: (instance, message) => this.receiverTracker?.onMessage(instance, message),
+      onExecutorLost: (instance) => this.receiverTracker?.onExecutorLost(instance),
     });
     try {
       await pool.start();
@@ -574,6 +611,14 @@ export class StreamingContext {
     }
     this.pool = pool;
     this.graph.runtime = { ...this.graph.runtime!, executors: pool };
+    // Receivers run on the executors too (Spark's ReceiverTracker places them).
+    this.receiverTracker = new ReceiverTracker(pool, {
+      blocks: this.inputEnv.blockTracker(),
+      bus: this.bus,
+      logger: this.logger,
+      restartDelay: this.inputEnv.receiverRestartDelay,
+      rate: () => this.receiverRate(),
+    });
   }
 
   private async openBlockTracker(): Promise<ReceivedBlockTracker> {
@@ -703,8 +748,8 @@ export class StreamingContext {
     this.contextState = 'stopped';
     const lastTime = this.scheduler.stopTimer();
     if (graceful && error === undefined) {
-      for (const supervisor of this.supervisors) await supervisor.stop();
-      const pending = this.supervisors.some((s) => s.pending > 0);
+      for (const receiver of this.receiverHandles()) await receiver.stop();
+      const pending = this.receiverHandles().some((s) => s.pending > 0);
       if (pending) {
         const base = lastTime ?? this.graph.zeroTime ?? 0;
         void this.scheduler.post(base + this.batchInterval);
@@ -724,7 +769,8 @@ export class StreamingContext {
     }
     await this.checkpointWrites;
     const errors: unknown[] = [];
-    for (const supervisor of this.supervisors) await supervisor.stop().catch((e: unknown) => errors.push(e));
+    for (const receiver of this.receiverHandles())
+      await receiver.stop().catch((e: unknown) => errors.push(e));
     for (const input of this.graph.inputs) await input.hooks.stop().catch((e: unknown) => errors.push(e));
     for (const output of this.graph.outputs) await output.close?.().catch((e: unknown) => errors.push(e));
     await this.pool?.stop().catch((e: unknown) => errors.push(e));

@@ -7,7 +7,7 @@ import { ConfigError, DStreamError, SourceReadError } from '../errors.js';
 import type { ListenerBus, Logger } from '../listener.js';
 import type { RateLimiter } from '../flow/rate-limiter.js';
 import type { ReceivedBlockTracker } from '../receiver/received-block-tracker.js';
-import { ReceiverSupervisor } from '../receiver/receiver-supervisor.js';
+import { type BlockStore, type ReceiverHandle, ReceiverSupervisor } from '../receiver/receiver-supervisor.js';
 import type { Clock } from '../scheduler/clock.js';
 import type { DStreamGraph } from './dstream-graph.js';
 import { DStream } from './dstream.js';
@@ -23,6 +23,10 @@ export interface InputEnvironment {
   nextReceiverId(): number;
   /** Where received blocks wait for batches (write-ahead logged when that is on). */
   blockTracker(): ReceivedBlockTracker;
+  /** Where a receiver's supervisor stores blocks (the tracker; on an executor, the driver). */
+  blockStore(): BlockStore;
+  /** Where the receiver runs: its supervisor here, or a handle on the executor that hosts it. */
+  receiverHandle(supervisor: ReceiverSupervisor<unknown>): ReceiverHandle;
   /** Whether received blocks are logged before they count as stored. */
   writeAheadLog: boolean;
   /** A rate limiter for a new receiver (receiverMaxRate, then backpressure). */
@@ -153,11 +157,12 @@ export function receiverStream<T>(
     bus: env.bus,
     logger: env.logger,
     get tracker() {
-      return env.blockTracker();
+      return env.blockStore();
     },
     limiter: env.receiverLimiter(),
     maxPending: env.receiverMaxPendingRecords,
   });
+  const handle = () => env.receiverHandle(supervisor as ReceiverSupervisor<unknown>);
   const stream = inputStream<T>(env, 'receiverStream', receiver.name);
   const reliable = receiver.reliable === true;
   env.graph.addInput(stream as DStream<unknown>, {
@@ -172,17 +177,17 @@ export function receiverStream<T>(
           ? 'blocks are in the write-ahead log before the receiver acknowledges them upstream; records in flight at a crash are sent again (no loss, at least once)'
           : 'the write-ahead log keeps stored blocks, but this receiver does not wait for it before acknowledging (unreliable), so records in flight can be lost',
     },
-    start: () => supervisor.start(),
+    start: () => handle().start(),
     async generate(time) {
-      await supervisor.flush();
+      await handle().flush();
       const partitions = (await env.blockTracker().allocate(time, streamId)) as T[][];
-      supervisor.drained();
+      handle().drained();
       const batch: Batch<T> = { time, partitions };
       stream.putBatch(time, batch);
       return batchSize(batch);
     },
     async batchCompleted() {},
-    stop: () => supervisor.stop(),
+    stop: () => handle().stop(),
   });
   return { stream, supervisor };
 }

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { withTaskAccumulators } from '../accumulators.js';
 import { closeExecutorClients } from '../client-providers.js';
 import { KeyedMap } from '../keyed-map.js';
+import type { ReceiverInfo } from '../listener.js';
 import { type Job, StreamingContext } from '../streaming-context.js';
 import {
   type CombineTask,
@@ -15,6 +16,7 @@ import {
   type OutputTask,
   serializeError,
 } from './executor-protocol.js';
+import { ExecutorReceivers } from './executor-receivers.js';
 import { packRecords, unpackRecords } from './record-codec.js';
 
 const data = workerData as ExecutorData;
@@ -27,6 +29,32 @@ async function main(): Promise<void> {
   if (typeof job !== 'function')
     throw new Error(`${data.moduleUrl} has no job function export "${data.exportName}"`);
   const ctx = StreamingContext.forExecutor(data);
+  const receivers = new ExecutorReceivers(
+    data.executorId,
+    (streamId) => ctx.receiverSupervisor(streamId),
+    (rate) => ctx.setReceiverRate(rate),
+    post,
+  );
+  ctx.useExecutorBlockStore(receivers);
+  const hosted = new Set<number>();
+  // Receiver events go to the driver's listeners.
+  const forward =
+    (event: 'onReceiverStarted' | 'onReceiverStopped' | 'onReceiverError') =>
+    (info: ReceiverInfo): void =>
+      post({
+        type: 'receiverEvent',
+        event,
+        streamId: info.streamId,
+        name: info.name,
+        time: info.time,
+        ...(info.message === undefined ? {} : { message: info.message }),
+        ...(info.error === undefined ? {} : { error: serializeError(info.error) }),
+      });
+  ctx.addStreamingListener({
+    onReceiverStarted: forward('onReceiverStarted'),
+    onReceiverStopped: forward('onReceiverStopped'),
+    onReceiverError: forward('onReceiverError'),
+  });
   (job as Job)(ctx);
   const graph = ctx.executorGraph();
   post({ type: 'ready', fingerprint: graph.fingerprint(), graph: graph.describe() });
@@ -62,10 +90,16 @@ async function main(): Promise<void> {
   port.on('message', (message: DriverMessage) => {
     if (message.type === 'stop') {
       void (async () => {
+        await receivers.stopAll([...hosted]);
         for (const op of graph.outputs) await op.close?.().catch(() => undefined);
         await closeExecutorClients();
         port.close();
       })();
+      return;
+    }
+    if (message.type !== 'task') {
+      if (message.type === 'startReceiver') hosted.add(message.streamId);
+      receivers.handle(message);
       return;
     }
     void withTaskAccumulators(async () =>

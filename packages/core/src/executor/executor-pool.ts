@@ -16,6 +16,7 @@ import {
   type ExecutorData,
   type ExecutorMessage,
   type OutputTask,
+  type ReceiverExecutorMessage,
   deserializeError,
 } from './executor-protocol.js';
 import { packRecords, unpackRecords } from './record-codec.js';
@@ -29,11 +30,14 @@ export class ExecutorLostError extends DStreamError {
 
 interface Executor {
   readonly id: number;
+  /** Unique per started thread (a replacement keeps the id, not the instance). */
+  readonly instance: number;
   readonly worker: Worker;
   readonly running: Map<
     number,
     { resolve: (m: ExecutorMessage & { type: 'result' }) => void; reject: (e: unknown) => void }
   >;
+  readonly requests: Map<number, { resolve: () => void; reject: (e: unknown) => void }>;
   ready: Promise<void>;
   alive: boolean;
 }
@@ -50,6 +54,13 @@ export interface ExecutorPoolOptions {
   graph: string[];
   tasks: TaskRunnerOptions;
   logger: Logger;
+  blockInterval: number;
+  receiverRestartDelay: number;
+  receiverMaxPendingRecords: number;
+  /** Receives what executors say about the receivers they host. */
+  onReceiverMessage?: (instance: number, message: ReceiverExecutorMessage) => void;
+  /** Called after an executor thread ended (and, unless stopping, a replacement was started). */
+  onExecutorLost?: (instance: number) => void;
 }
 
 const entry = new URL(
@@ -119,6 +130,8 @@ function bootstrap(moduleUrl: string): { code: string; execArgv: string[] } {
 export class ExecutorPool implements ExecutorBackend {
   private readonly executors: Executor[] = [];
   private nextTaskId = 1;
+  private nextInstance = 1;
+  private nextRequestId = 1;
   private stopping = false;
 
   constructor(private readonly options: ExecutorPoolOptions) {
@@ -139,10 +152,21 @@ export class ExecutorPool implements ExecutorBackend {
       batchInterval: this.options.batchInterval,
       defaultParallelism: this.options.defaultParallelism,
       broadcasts: this.options.broadcasts,
+      blockInterval: this.options.blockInterval,
+      receiverRestartDelay: this.options.receiverRestartDelay,
+      receiverMaxPendingRecords: this.options.receiverMaxPendingRecords,
     };
     const { code, execArgv } = bootstrap(this.options.moduleUrl);
     const worker = new Worker(code, { eval: true, workerData: data, execArgv });
-    const executor: Executor = { id, worker, running: new Map(), ready: Promise.resolve(), alive: true };
+    const executor: Executor = {
+      id,
+      instance: this.nextInstance++,
+      worker,
+      running: new Map(),
+      requests: new Map(),
+      ready: Promise.resolve(),
+      alive: true,
+    };
     executor.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: ExecutorMessage) => {
         if (message.type === 'ready') {
@@ -160,6 +184,12 @@ export class ExecutorPool implements ExecutorBackend {
           resolve();
         } else if (message.type === 'fatal') {
           reject(deserializeError(message.error, id));
+        } else if (message.type === 'reply') {
+          const request = executor.requests.get(message.requestId);
+          executor.requests.delete(message.requestId);
+          request?.resolve();
+        } else if (message.type === 'block' || message.type === 'receiverEvent') {
+          this.options.onReceiverMessage?.(executor.instance, message);
         } else {
           const task = executor.running.get(message.taskId);
           executor.running.delete(message.taskId);
@@ -178,15 +208,58 @@ export class ExecutorPool implements ExecutorBackend {
         for (const [, task] of executor.running)
           task.reject(new ExecutorLostError(`executor ${id} exited (code ${code}) while running a task`));
         executor.running.clear();
+        for (const [, request] of executor.requests)
+          request.reject(new ExecutorLostError(`executor ${id} exited (code ${code})`));
+        executor.requests.clear();
         if (!this.stopping) {
           this.options.logger.warn(`executor ${id} exited with code ${code}; starting a replacement`);
           const index = this.executors.indexOf(executor);
           if (index >= 0) this.executors[index] = this.spawn(id);
         }
+        this.options.onExecutorLost?.(executor.instance);
       });
     });
     executor.ready.catch(() => undefined);
     return executor;
+  }
+
+  /** The live executors: their ids and instances. */
+  live(): Array<{ id: number; instance: number }> {
+    return this.executors.filter((e) => e.alive).map((e) => ({ id: e.id, instance: e.instance }));
+  }
+
+  /** The id of an executor instance (for messages). */
+  idOf(instance: number): number | undefined {
+    return this.executors.find((e) => e.instance === instance)?.id;
+  }
+
+  /**
+   * Posts a message to one executor instance once it is ready; false (and nothing sent) when that
+   * instance is gone, so that a reply to a dead executor never reaches its replacement.
+   */
+  post(instance: number, message: DriverMessage, transfer: ArrayBuffer[] = []): boolean {
+    const executor = this.executors.find((e) => e.instance === instance && e.alive);
+    if (executor === undefined) return false;
+    void executor.ready.then(
+      () => {
+        if (executor.alive) executor.worker.postMessage(message, transfer);
+      },
+      () => undefined,
+    );
+    return true;
+  }
+
+  /** Posts a request and resolves on the executor's reply; rejects with ExecutorLostError if it dies. */
+  request(instance: number, make: (requestId: number) => DriverMessage): Promise<void> {
+    const executor = this.executors.find((e) => e.instance === instance && e.alive);
+    if (executor === undefined)
+      return Promise.reject(new ExecutorLostError(`executor instance ${instance} is gone`));
+    const requestId = this.nextRequestId++;
+    const replied = new Promise<void>((resolve, reject) =>
+      executor.requests.set(requestId, { resolve, reject }),
+    );
+    this.post(instance, make(requestId));
+    return replied;
   }
 
   /** Sends a task to the least busy live executor; resolves with its result. */

@@ -9,6 +9,10 @@ export interface ExecutorData {
   readonly batchInterval: number;
   readonly defaultParallelism: number;
   readonly broadcasts: unknown[];
+  /** What receivers hosted on this executor need from the driver's options. */
+  readonly blockInterval: number;
+  readonly receiverRestartDelay: number;
+  readonly receiverMaxPendingRecords: number;
 }
 
 interface TaskBase {
@@ -37,7 +41,27 @@ export interface OutputTask extends TaskBase {
   readonly aligned: boolean;
 }
 
-export type DriverMessage = CombineTask | OutputTask | { readonly type: 'stop' };
+/** The driver's messages about receivers hosted on an executor (Spark's ReceiverTracker ↔ supervisor). */
+export type ReceiverDriverMessage =
+  | { readonly type: 'startReceiver'; readonly streamId: number; readonly rate: number | undefined }
+  | { readonly type: 'stopReceiver'; readonly streamId: number; readonly requestId: number }
+  | {
+      readonly type: 'flushReceiver';
+      readonly streamId: number;
+      readonly requestId: number;
+      readonly all: boolean;
+    }
+  /** A batch took blocks: `pending` records of the stream still wait on the driver. */
+  | { readonly type: 'receiverDrained'; readonly streamId: number; readonly pending: number }
+  | { readonly type: 'receiverRate'; readonly rate: number | undefined }
+  | {
+      readonly type: 'blockStored';
+      readonly blockId: number;
+      readonly pending: number;
+      readonly error?: SerializedError;
+    };
+
+export type DriverMessage = CombineTask | OutputTask | ReceiverDriverMessage | { readonly type: 'stop' };
 
 export interface SerializedError {
   name: string;
@@ -56,7 +80,28 @@ export type ExecutorMessage =
       readonly accumulators: Array<[number, number]>;
     }
   | { readonly type: 'failed'; readonly taskId: number; readonly error: SerializedError }
-  | { readonly type: 'fatal'; readonly error: SerializedError };
+  | { readonly type: 'fatal'; readonly error: SerializedError }
+  | ReceiverExecutorMessage;
+
+/** An executor's messages about the receivers it hosts. */
+export type ReceiverExecutorMessage =
+  /** A block to store (in the write-ahead log when it is on); answered by blockStored. */
+  | {
+      readonly type: 'block';
+      readonly streamId: number;
+      readonly blockId: number;
+      readonly data: ArrayBuffer;
+    }
+  | {
+      readonly type: 'receiverEvent';
+      readonly event: 'onReceiverStarted' | 'onReceiverStopped' | 'onReceiverError';
+      readonly streamId: number;
+      readonly name: string;
+      readonly time: number;
+      readonly message?: string;
+      readonly error?: SerializedError;
+    }
+  | { readonly type: 'reply'; readonly requestId: number };
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {

@@ -4,7 +4,27 @@ import type { Clock } from '../scheduler/clock.js';
 import { RecurringTimer } from '../scheduler/clock.js';
 import { BlockGenerator } from './block-generator.js';
 import type { RateLimiter } from '../flow/rate-limiter.js';
-import type { ReceivedBlockTracker } from './received-block-tracker.js';
+
+/** Where a supervisor puts its blocks: the driver's ReceivedBlockTracker, or the driver seen from an executor. */
+export interface BlockStore {
+  /** Stores a block; resolves once it is stored (durable with the write-ahead log on). */
+  addBlock(stream: number, records: unknown[]): Promise<void>;
+  /** Records of `stream` waiting for a batch. */
+  pending(stream: number): number;
+}
+
+/** What the driver does with a receiver, wherever it runs (its own event loop or an executor). */
+export interface ReceiverHandle {
+  readonly streamId: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stores what is buffered (all of it when `all`, else what the rate limit allows). */
+  flush(all?: boolean): Promise<void>;
+  /** Records received and not yet taken by a batch. */
+  readonly pending: number;
+  /** Called after a batch took blocks: wakes receivers waiting for room. */
+  drained(): void;
+}
 
 export interface SupervisorOptions {
   streamId: number;
@@ -13,7 +33,7 @@ export interface SupervisorOptions {
   clock: Clock;
   bus: ListenerBus;
   logger: Logger;
-  tracker: ReceivedBlockTracker;
+  tracker: BlockStore;
   /** Records a second into blocks (receiverMaxRate and backpressure). */
   limiter: RateLimiter;
   /** Records that may wait for batches before store() asks the receiver to slow down. */
@@ -25,7 +45,7 @@ export interface SupervisorOptions {
  * BlockGenerator, and restarts it after `restart()` or a failed start, after a delay. Each start
  * gets its own context, so callbacks from an earlier run (a socket closing late) are ignored.
  */
-export class ReceiverSupervisor<T> {
+export class ReceiverSupervisor<T> implements ReceiverHandle {
   private readonly buffer = new BlockGenerator<T>();
   private readonly storing = new Set<Promise<void>>();
   private roomWaiters: Array<() => void> = [];

@@ -1,66 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { type Server, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeArgumentsFor } from '../../src/cli/supervisor.js';
+import { startAckingSource } from '../fixtures/acking-source.js';
 
 const TOTAL = 4000;
-
-/** A source that resends everything after the last acknowledged record to each new connection. */
-function startSource(): Promise<{
-  server: Server;
-  port: number;
-  acked: () => number;
-  sent: () => number;
-  close(): Promise<void>;
-}> {
-  let acked = -1;
-  let sent = -1;
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    let next = acked + 1;
-    sent = acked;
-    const timer = setInterval(() => {
-      const until = Math.min(TOTAL, next + 5);
-      if (next >= until) return;
-      let text = '';
-      for (; next < until; next++) text += `${next}\n`;
-      sent = next - 1;
-      socket.write(text);
-    }, 5);
-    let rest = '';
-    socket.on('data', (d: Buffer) => {
-      const lines = (rest + d.toString()).split('\n');
-      rest = lines.pop()!;
-      for (const l of lines) if (l.startsWith('ack ')) acked = Math.max(acked, Number(l.slice(4)));
-    });
-    const done = () => {
-      clearInterval(timer);
-      sockets.delete(socket);
-    };
-    socket.on('close', done);
-    socket.on('error', done);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      resolve({
-        server,
-        port: typeof address === 'object' && address ? address.port : 0,
-        acked: () => acked,
-        sent: () => sent,
-        close: async () => {
-          for (const s of sockets) s.destroy();
-          await new Promise<void>((r) => server.close(() => r()));
-        },
-      });
-    }),
-  );
-}
 
 function startJob(args: string[]): { child: ChildProcess; ready: Promise<void>; exited: Promise<unknown> } {
   const job = fileURLToPath(new URL('../fixtures/acking-job.ts', import.meta.url));
@@ -88,7 +35,7 @@ describe('reliable receiver + write-ahead log under SIGKILL', () => {
     const base = await root;
     const out = join(base, 'out');
     await mkdir(out);
-    const source = await startSource();
+    const source = await startAckingSource(TOTAL);
     const inFlight: Array<[number, number]> = [];
     try {
       const args = [String(source.port), join(base, 'checkpoint'), out];
