@@ -6,8 +6,15 @@ export interface PackageManifest {
   readonly name: string;
   readonly version: string;
   readonly private?: boolean;
+  readonly bin?: string | Readonly<Record<string, string>>;
   readonly dependencies?: Readonly<Record<string, string>>;
   readonly peerDependencies?: Readonly<Record<string, string>>;
+}
+
+/** The files a manifest's `bin` field points at. */
+export function binFiles(manifest: PackageManifest): string[] {
+  if (manifest.bin === undefined) return [];
+  return typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin);
 }
 
 /** A workspace package npm would publish. */
