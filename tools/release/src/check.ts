@@ -93,6 +93,10 @@ export async function releaseCheck(root: string, options: CheckOptions = {}): Pr
       }
       try {
         const output = await runExample(project, example, plan.timeoutMs);
+        for (const expected of plan.expectOutput ?? []) {
+          if (!expected.test(output))
+            failures.push(`README example of ${example.pkg}: no ${expected} in:\n${output}`);
+        }
         log(`example: ${example.pkg} ran`);
         reports.push({ name: example.pkg, files, example: 'ran', exampleOutput: output });
       } catch (error) {

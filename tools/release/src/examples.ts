@@ -1,9 +1,18 @@
 /** How the check exercises a package's README example in the consumer project. */
 export type ExamplePlan =
-  | { readonly mode: 'run'; readonly timeoutMs: number }
+  | {
+      readonly mode: 'run';
+      readonly timeoutMs: number;
+      /** What its output must show, for examples that print their result. */
+      readonly expectOutput?: readonly RegExp[];
+    }
   | { readonly mode: 'typecheck'; readonly reason: string };
 
-const run = (timeoutMs: number): ExamplePlan => ({ mode: 'run', timeoutMs });
+const run = (timeoutMs: number, expectOutput: readonly RegExp[] = []): ExamplePlan => ({
+  mode: 'run',
+  timeoutMs,
+  expectOutput,
+});
 
 /**
  * Every example is type-checked against the installed tarballs. Those that finish on their own
@@ -11,8 +20,10 @@ const run = (timeoutMs: number): ExamplePlan => ({ mode: 'run', timeoutMs });
  * why not, and the check prints that.
  */
 const plans: Readonly<Record<string, ExamplePlan>> = {
-  '@dstream/connector-file': run(60_000),
-  '@dstream/connector-mysql': run(60_000),
+  // The word count of the one file it drops in: exact, as the sink is idempotent.
+  '@dstream/connector-file': run(60_000, [/^to\t2$/m, /^be\t2$/m, /^or\t1$/m, /^not\t1$/m]),
+  // The table keeps counts from earlier runs: only the rows are checked.
+  '@dstream/connector-mysql': run(60_000, [/word: 'question'/, /word: 'to'/]),
   '@dstream/connector-redis': run(60_000),
   '@dstream/kafka-testkit': run(60_000),
   '@dstream/connector-hbase': {
