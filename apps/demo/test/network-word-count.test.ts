@@ -39,8 +39,8 @@ describe('NetworkWordCount demo', () => {
     expect(windows).toBeGreaterThanOrEqual(5);
   });
 
-  it('npm run demo prints Spark-style blocks and stops gracefully on SIGINT', async () => {
-    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  it('npm run demo:word-count prints Spark-style blocks and stops gracefully on SIGINT', async () => {
+    const main = fileURLToPath(new URL('../src/word-count-main.ts', import.meta.url));
     const child = spawn(
       process.execPath,
       ['--conditions=@dstream/source', '--import', 'tsx', main, '--batch-interval', '200'],
