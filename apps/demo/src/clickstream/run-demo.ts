@@ -62,6 +62,7 @@ export async function runDemo(
       appName: 'Clickstream',
       logger,
       listeners: [model],
+      out: (text) => write(text.replace(/\n$/, '')),
     });
     // Every batch: the windows and per-user state are restored exactly where they were.
     c.checkpoint(runConfig.checkpointDir, { interval: runConfig.batchInterval });
