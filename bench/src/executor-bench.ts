@@ -1,7 +1,7 @@
 import { serialize, deserialize } from 'node:v8';
 import { type Logger, ManualClock, StreamingContext } from '@dstream/core';
 import { compare, type Result } from './measure.js';
-import { makeEvents, queue, seen } from './ndjson-job.js';
+import { chunkQueue, makeEvents, queue, seen, toChunks } from './ndjson-job.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const jobUrl = new URL('./ndjson-job.ts', import.meta.url);
@@ -9,9 +9,10 @@ const jobUrl = new URL('./ndjson-job.ts', import.meta.url);
 /** Runs `batches` batches of `lines` through the job with `executors` executors (started once). */
 async function startJob(
   executors: number,
-): Promise<{ runBatch(lines: string[]): Promise<void>; stop(): Promise<void> }> {
+  job: 'pageTimes' | 'pageTimesFromChunks',
+): Promise<{ runBatch(lines: string[] | Buffer[]): Promise<void>; stop(): Promise<void> }> {
   const clock = new ManualClock();
-  const ctx = await StreamingContext.fromModule(jobUrl, 'pageTimes', {
+  const ctx = await StreamingContext.fromModule(jobUrl, job, {
     batchInterval: 1000,
     clock,
     executors,
@@ -19,8 +20,9 @@ async function startJob(
   });
   await ctx.start();
   return {
-    async runBatch(lines) {
-      queue.push(lines);
+    async runBatch(input) {
+      if (typeof input[0] === 'string') queue.push(input as string[]);
+      else chunkQueue.push(input as Buffer[]);
       clock.advance(1000);
       await ctx.whenBatchCompleted(clock.now());
       if (seen.keys !== 997) throw new Error(`expected 997 pages, got ${seen.keys}`);
@@ -29,18 +31,32 @@ async function startJob(
   };
 }
 
-export async function executorSpeedup(count: number, rounds: number): Promise<Result[]> {
+/**
+ * The job with 0 and 2 executors, fed the events as raw NDJSON chunks (10k lines each) and as
+ * one string per line; measured interleaved. Returns [chunks: executors 0, 2], [lines: 0, 2].
+ */
+export async function executorSpeedup(count: number, rounds: number): Promise<[Result[], Result[]]> {
   const lines = makeEvents(count);
-  const inline = await startJob(0);
-  const two = await startJob(2);
+  const chunks = toChunks(lines, 10_000);
+  const jobs = [
+    await startJob(0, 'pageTimesFromChunks'),
+    await startJob(2, 'pageTimesFromChunks'),
+    await startJob(0, 'pageTimes'),
+    await startJob(2, 'pageTimes'),
+  ] as const;
   try {
-    return await compare(count, rounds, [
-      { label: 'NDJSON parse → filter → reduceByKey, executors: 0', run: () => inline.runBatch(lines) },
-      { label: 'NDJSON parse → filter → reduceByKey, executors: 2', run: () => two.runBatch(lines) },
+    const [c0, c2, l0, l2] = await compare(count, rounds, [
+      { label: 'raw NDJSON chunks, executors: 0', run: () => jobs[0].runBatch(chunks) },
+      { label: 'raw NDJSON chunks, executors: 2', run: () => jobs[1].runBatch(chunks) },
+      { label: 'one string per line, executors: 0', run: () => jobs[2].runBatch(lines) },
+      { label: 'one string per line, executors: 2', run: () => jobs[3].runBatch(lines) },
     ]);
+    return [
+      [c0!, c2!],
+      [l0!, l2!],
+    ];
   } finally {
-    await inline.stop();
-    await two.stop();
+    for (const job of jobs) await job.stop();
   }
 }
 

@@ -1,7 +1,9 @@
 // The CPU-bound job of the executor benchmark: JSON parse + filter + reduceByKey over NDJSON.
-import type { StreamingContext } from '@dstream/core';
+import type { DStream, StreamingContext } from '@dstream/core';
 
 export const queue: string[][] = [];
+/** The same events as raw NDJSON chunks (what a file, a socket or Kafka hands over): bytes, not objects. */
+export const chunkQueue: Buffer[][] = [];
 export const seen: { keys: number } = { keys: 0 };
 
 interface PageView {
@@ -11,9 +13,8 @@ interface PageView {
   ok: boolean;
 }
 
-export function pageTimes(ctx: StreamingContext): void {
-  ctx
-    .queueStream(queue, { partitionSize: 10_000 })
+function sumByPage(lines: DStream<string>): void {
+  lines
     .map((line) => JSON.parse(line) as PageView)
     .filter((e) => e.ok)
     .map((e) => [e.page, e.ms] as [string, number])
@@ -21,6 +22,25 @@ export function pageTimes(ctx: StreamingContext): void {
     .foreachBatch((b) => {
       seen.keys = b.partitions.reduce((n, p) => n + p.length, 0);
     });
+}
+
+export function pageTimes(ctx: StreamingContext): void {
+  sumByPage(ctx.queueStream(queue, { partitionSize: 10_000 }));
+}
+
+/** One chunk per partition: the executors split and parse, the driver only moves the bytes. */
+export function pageTimesFromChunks(ctx: StreamingContext): void {
+  sumByPage(
+    ctx.queueStream(chunkQueue, { partitionSize: 1 }).flatMap((chunk) => chunk.toString('utf8').split('\n')),
+  );
+}
+
+/** The lines as NDJSON chunks of `linesPerChunk` lines. */
+export function toChunks(lines: readonly string[], linesPerChunk: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < lines.length; i += linesPerChunk)
+    out.push(Buffer.from(lines.slice(i, i + linesPerChunk).join('\n')));
+  return out;
 }
 
 export function makeEvents(count: number): string[] {
