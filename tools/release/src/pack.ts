@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeFailure, exec } from './exec.js';
+import { describeFailure, exec, userEnv } from './exec.js';
 import type { PublicPackage } from './packages.js';
 
 /** One package as `npm pack` made it. */
@@ -25,6 +25,7 @@ export async function pack(pkg: PublicPackage, destination: string): Promise<Pac
   const result = await exec('npm', ['pack', '--json', '--pack-destination', destination], {
     cwd: pkg.dir,
     timeoutMs: 60_000,
+    env: userEnv(),
   });
   if (result.code !== 0) throw new Error(describeFailure(`npm pack of ${pkg.name}`, result));
   const entries = JSON.parse(result.stdout) as NpmPackEntry[];
