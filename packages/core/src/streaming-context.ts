@@ -487,8 +487,11 @@ export class StreamingContext {
     return stream;
   }
 
-  /** A direct (pull) input: the source computes each batch on the driver. */
-  source<T>(source: Source<T>): DStream<T> {
+  /**
+   * A direct (pull) input: the source computes each batch on the driver; its `decode`, if any,
+   * runs where the partitions are processed.
+   */
+  source<R, T = R>(source: Source<T, R>): DStream<T> {
     this.graph.assertMutable('source');
     return sourceStream(this.inputEnv, source);
   }

@@ -165,3 +165,53 @@ describe('executors: every operation', () => {
     expect(parallel).toEqual(inline);
   }, 60_000);
 });
+
+describe('executors: a source that decodes where partitions are processed', () => {
+  it('ships raw bytes to the executors, which decode them; results equal the driver alone', async () => {
+    const job = await import('./fixtures/decoding-source-job.js');
+    const url = new URL('./fixtures/decoding-source-job.ts', import.meta.url);
+    const input = [
+      [
+        ['a b a', 'c'],
+        ['b b', 'd a'],
+      ],
+      [['x y y']],
+      [['a', 'a a'], ['b'], ['c c c']],
+    ];
+    const runWith = async (executors: number) => {
+      job.counts.clear();
+      job.batches.length = 0;
+      job.batches.push(...input);
+      const clock = new ManualClock();
+      const ctx = await StreamingContext.fromModule(url, 'decodingJob', {
+        batchInterval: 1000,
+        clock,
+        executors,
+        logger: quiet,
+      });
+      await ctx.start();
+      for (let i = 1; i <= input.length; i++) {
+        clock.advance(1000);
+        await ctx.whenBatchCompleted(i * 1000);
+      }
+      await ctx.stop();
+      return {
+        counts: new Map(job.counts),
+        driver: accumulator(ctx, 'decoded on the driver'),
+        executors: accumulator(ctx, 'decoded on executors'),
+      };
+    };
+    const inline = await runWith(0);
+    const parallel = await runWith(2);
+    expect(inline.counts.get(1000)).toEqual([
+      ['a', 3],
+      ['b', 3],
+      ['c', 1],
+      ['d', 1],
+    ]);
+    expect(parallel.counts).toEqual(inline.counts);
+    // one raw record (a byte batch) per partition: 2 + 1 + 3
+    expect(inline).toMatchObject({ driver: 6, executors: 0 });
+    expect(parallel).toMatchObject({ driver: 0, executors: 6 });
+  }, 60_000);
+});

@@ -36,7 +36,7 @@ export interface SourceContext {
  * const numbers = ctx.source(counter);
  * ```
  */
-export interface Source<T> {
+export interface Source<T, R = T> {
   /** Shown in logs, listener events and `ctx.guarantees()`. */
   readonly name: string;
   /** Whether a batch can be read again after a failure or restart. */
@@ -64,7 +64,19 @@ export interface Source<T> {
    * async compute(time) { return { partitions: [await readSince(last)] }; }
    * ```
    */
-  compute(time: Time): Promise<SourceBatch<T>>;
+  compute(time: Time): Promise<SourceBatch<R>>;
+  /**
+   * Turns one record that `compute` read (raw: bytes, a compact batch) into the stream's records,
+   * where its partition is processed: on an executor when the context has executors, fused with
+   * the narrow operations after it, so the driver only moves the raw bytes (Spark decodes Kafka
+   * records on executors too). Without `decode`, `compute`'s records are the stream's records.
+   * It runs on the executor's own copy of the source, built by the job module: it may use the
+   * source's options, not what `start` or `compute` learned on the driver.
+   * ```ts
+   * decode(raw, emit) { emit({ offset: raw.offset, value: JSON.parse(raw.value.toString()) }); }
+   * ```
+   */
+  decode?(raw: R, emit: (record: T) => void): void;
   /**
    * Called after every output of the batch at `time` succeeded (e.g. commit offsets to the group).
    * ```ts

@@ -89,10 +89,12 @@ export function queueStream<T>(
   return stream;
 }
 
-export function sourceStream<T>(env: InputEnvironment, source: Source<T>): DStream<T> {
+export function sourceStream<T, R = T>(env: InputEnvironment, source: Source<T, R>): DStream<T> {
   if (typeof source?.compute !== 'function')
     throw new ConfigError(`ctx.source: ${String(source?.name ?? source)} has no compute(time) method`);
-  const stream = inputStream<T>(env, 'source', source.name);
+  if (source.decode !== undefined && typeof source.decode !== 'function')
+    throw new ConfigError(`ctx.source: ${source.name} has a decode that is not a function`);
+  const stream = inputStream<R>(env, 'source', source.name);
   const rangesByTime = new Map<Time, readonly OffsetRange[]>();
   let lastPartitions = 1;
   const context: SourceContext = {
@@ -106,7 +108,7 @@ export function sourceStream<T>(env: InputEnvironment, source: Source<T>): DStre
       await source.start?.(context);
     },
     async generate(time) {
-      let result: Awaited<ReturnType<Source<T>['compute']>>;
+      let result: Awaited<ReturnType<Source<T, R>['compute']>>;
       try {
         result = await source.compute(time);
       } catch (error) {
@@ -119,7 +121,7 @@ export function sourceStream<T>(env: InputEnvironment, source: Source<T>): DStre
       const ranges = result.offsetRanges;
       lastPartitions = Math.max(1, result.partitions.length);
       const aligned = ranges !== undefined && ranges.length === result.partitions.length;
-      const batch: Batch<T> = ranges
+      const batch: Batch<R> = ranges
         ? { time, partitions: result.partitions, offsetRanges: ranges, partitionsAlignedWithOffsets: aligned }
         : { time, partitions: result.partitions };
       if (ranges) rangesByTime.set(time, ranges);
@@ -137,7 +139,15 @@ export function sourceStream<T>(env: InputEnvironment, source: Source<T>): DStre
     position: () => source.position?.(),
     restore: (position) => source.restore?.(position),
   });
-  return stream;
+  const decode = source.decode?.bind(source);
+  if (decode === undefined) return stream as unknown as DStream<T>;
+  // The first fused step of every chain reading this input, so executors run it.
+  return new DStream<T>(env.graph, {
+    kind: 'decode',
+    params: source.name,
+    parents: [stream as DStream<unknown>],
+    narrow: { base: stream as DStream<unknown>, step: (emit) => (raw) => decode(raw as R, emit) },
+  });
 }
 
 /** A receiver's stream plus its supervisor (the context stops receivers first on a graceful stop). */
