@@ -12,7 +12,8 @@ import { type KafkaConnectionOptions, clientProvider } from './client-options.js
 import { type BadRecordPolicy, RecordDecoder } from './record-decoder.js';
 import type { ConsumerRecord, Deserializer } from './deserializers.js';
 import { stringDeserializer } from './deserializers.js';
-import type { KafkaClient, KafkaPartitionOffsets } from './kafka-client.js';
+import type { KafkaClient, KafkaPartitionOffsets, KafkaTopicPartition } from './kafka-client.js';
+import { GroupMembership } from './group-membership.js';
 import { kafkaErrorType, offsetOutOfRange, sourceReadError } from './kafka-errors.js';
 
 export type OffsetOutOfRangePolicy = 'fail' | 'earliest' | 'latest';
@@ -41,6 +42,15 @@ export interface DirectStreamOptions<K, V> extends KafkaConnectionOptions {
    * in its transactions; a second, non-transactional commit could land after a newer one).
    */
   commitToGroup?: boolean;
+  /**
+   * Join the group and read only the partitions it assigns (Spark's `ConsumerStrategies.Subscribe`):
+   * several instances of one job with the same groupId split the partitions, and take over those of
+   * an instance that stops or dies. On a rebalance an instance finishes (and commits) the batches it
+   * planned before giving partitions up; a partition it gains resumes from `offsetStore` (or the
+   * group's offsets). Session timeout, heartbeat and rebalance timeout come from `consumer`.
+   * Default false: read every partition, without group membership.
+   */
+  subscribe?: boolean;
   /** Shown in logs. */
   name?: string;
 }
@@ -96,6 +106,9 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
   let context: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
   const counters = { batches: 0, records: 0, outOfRangeSkipped: 0 };
   const commits = new Set<Promise<void>>();
+  let membership: GroupMembership | undefined;
+  // Batches being planned right now: a rebalance waits for them too (their ranges become pending).
+  let planning = 0;
   const decoder = new RecordDecoder<K, V>({
     key: options.deserializer?.key ?? (stringDeserializer as unknown as Deserializer<K>),
     value: options.deserializer?.value ?? (stringDeserializer as unknown as Deserializer<V>),
@@ -139,8 +152,11 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     const c = connected();
     const cap = maxPerPartition();
     const ranges: OffsetRange[] = [];
+    // A rebalance under way: plan nothing until the new assignment is in.
+    if (membership?.rebalancing === true) return ranges;
     for (const topic of options.topics) {
       for (const o of await c.topicOffsets(topic)) {
+        if (membership !== undefined && !membership.owns(topic, o.partition)) continue;
         // A partition added after start is read from its beginning.
         const from = inRange(topic, o, next.get(tp(topic, o.partition)) ?? o.earliest);
         const until = cap === undefined ? o.latest : Math.min(o.latest, from + cap);
@@ -167,6 +183,72 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     }
   };
 
+  // Where the given partitions resume: the offset store (or the group), else startingOffsets.
+  const loadOffsets = async (c: KafkaClient, wanted: readonly KafkaTopicPartition[] | undefined) => {
+    const want = wanted === undefined ? undefined : new Set(wanted.map((x) => tp(x.topic, x.partition)));
+    const store = options.offsetStore;
+    const stored = store
+      ? await store.load(options.jobId ?? options.groupId, options.topics)
+      : await c.groupOffsets(options.groupId, options.topics);
+    for (const o of stored) {
+      if (want === undefined || want.has(tp(o.topic, o.partition)))
+        next.set(tp(o.topic, o.partition), o.offset);
+    }
+    for (const topic of options.topics) {
+      const offsets = await c.topicOffsets(topic);
+      if (offsets.length === 0) throw new ConfigError(`directStream: topic '${topic}' does not exist`);
+      for (const o of offsets) {
+        const key = tp(topic, o.partition);
+        if (want !== undefined && !want.has(key)) continue;
+        if (!next.has(key)) next.set(key, options.startingOffsets === 'earliest' ? o.earliest : o.latest);
+      }
+    }
+  };
+
+  // Resolves when no planned batch is left uncompleted (or at the deadline).
+  const drained = async (deadline: number): Promise<void> => {
+    while (Date.now() < deadline) {
+      const open = [...pending.values()].some((ranges) => ranges.some((r) => r.untilOffset > r.fromOffset));
+      if (!open && planning === 0 && commits.size === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    context.log(
+      'warn',
+      `directStream: rebalance of group '${options.groupId}' proceeds with batches unfinished`,
+      {
+        batches: [...pending.keys()],
+      },
+    );
+  };
+
+  const subscribe = async (c: KafkaClient): Promise<void> => {
+    const consumer = options.consumer;
+    membership = new GroupMembership({
+      groupId: options.groupId,
+      topics: options.topics,
+      ...(consumer?.sessionTimeout === undefined ? {} : { sessionTimeout: consumer.sessionTimeout }),
+      ...(consumer?.rebalanceTimeout === undefined ? {} : { rebalanceTimeout: consumer.rebalanceTimeout }),
+      ...(consumer?.heartbeatInterval === undefined ? {} : { heartbeatInterval: consumer.heartbeatInterval }),
+      drain: drained,
+      assigned: async (all, added) => {
+        const owned = new Set(all.map((x) => tp(x.topic, x.partition)));
+        for (const k of [...next.keys()]) if (!owned.has(k)) next.delete(k);
+        // Another instance may have moved a gained partition on since we last held it (or since our
+        // checkpoint): the offset store, not our memory, says where it resumes.
+        for (const x of added) next.delete(tp(x.topic, x.partition));
+        for (const [time, ranges] of pending) {
+          pending.set(
+            time,
+            ranges.filter((r) => owned.has(tp(r.topic, r.partition)) && next.has(tp(r.topic, r.partition))),
+          );
+        }
+        if (added.length > 0) await loadOffsets(c, added);
+      },
+      log: (level, message, fields) => context.log(level, message, fields),
+    });
+    await membership.start(c);
+  };
+
   return {
     name: options.name ?? `kafka direct ${options.topics.join(',')}`,
     replayable: true,
@@ -174,26 +256,23 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     async start(ctx) {
       context = ctx;
       client = await provider.acquire();
-      if (restored) return;
-      const store = options.offsetStore;
-      const stored = store
-        ? await store.load(options.jobId ?? options.groupId, options.topics)
-        : await client.groupOffsets(options.groupId, options.topics);
-      for (const o of stored) next.set(tp(o.topic, o.partition), o.offset);
-      for (const topic of options.topics) {
-        const offsets = await client.topicOffsets(topic);
-        if (offsets.length === 0) throw new ConfigError(`directStream: topic '${topic}' does not exist`);
-        for (const o of offsets) {
-          const key = tp(topic, o.partition);
-          if (!next.has(key)) next.set(key, options.startingOffsets === 'earliest' ? o.earliest : o.latest);
-        }
+      if (options.subscribe === true) {
+        await subscribe(client);
+        return;
       }
+      if (restored) return;
+      await loadOffsets(client, undefined);
     },
     async compute(time): Promise<SourceBatch<ConsumerRecord<K, V>>> {
       let ranges = pending.get(time);
       if (ranges === undefined) {
-        ranges = await plan();
-        pending.set(time, ranges);
+        planning++;
+        try {
+          ranges = await plan();
+          pending.set(time, ranges);
+        } finally {
+          planning--;
+        }
         for (const r of ranges) next.set(tp(r.topic, r.partition), r.untilOffset);
       }
       const partitions = await Promise.all(ranges.map(read));
@@ -208,7 +287,10 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       const commitToGroup = options.commitToGroup ?? options.offsetStore === undefined;
       if (!commitToGroup || client === undefined) return;
       const offsets = ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.untilOffset }));
-      const commit = client.commitGroupOffsets(options.groupId, offsets).catch((error: unknown) => {
+      const m = membership;
+      const written =
+        m === undefined ? client.commitGroupOffsets(options.groupId, offsets) : m.commit(offsets);
+      const commit = written.catch((error: unknown) => {
         // Lag visibility only: the checkpoint or the offset store is what the stream resumes from.
         context.log('warn', `directStream: committing offsets to group '${options.groupId}' failed`, {
           error: String(error),
@@ -259,6 +341,13 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     },
     async stop() {
       await Promise.allSettled([...commits]);
+      const m = membership;
+      membership = undefined;
+      await m?.stop().catch((error: unknown) => {
+        context.log('warn', `directStream: leaving group '${options.groupId}' failed`, {
+          error: String(error),
+        });
+      });
       const c = client;
       client = undefined;
       if (c !== undefined) provider.release(c);

@@ -7,7 +7,11 @@ export type {
   KafkaConsumedBatch,
   KafkaConsumerSettings,
   KafkaFetchRange,
+  KafkaGroupAssignor,
   KafkaGroupConsumerClient,
+  KafkaGroupMemberClient,
+  KafkaGroupMemberInfo,
+  KafkaGroupMemberSettings,
   KafkaGroupOffset,
   KafkaHeaders,
   KafkaOutgoingRecord,
@@ -16,6 +20,7 @@ export type {
   KafkaProducerClient,
   KafkaProducerOptions,
   KafkaRawRecord,
+  KafkaTopicPartition,
   KafkaTransactionClient,
 } from './kafka-client.js';
 export { kafkajsClient } from './kafkajs-client.js';
@@ -24,6 +29,7 @@ export { kafkaGroupOffsetStore } from './kafka-group-offset-store.js';
 export type { KafkaGroupOffsetStoreOptions } from './kafka-group-offset-store.js';
 export { kafkaSink } from './kafka-sink.js';
 export type { KafkaBytes, KafkaSinkOptions, KafkaSinkTransactionalOptions } from './kafka-sink.js';
+export { roundRobinAssignment } from './group-assignor.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 export { bufferDeserializer, jsonDeserializer, stringDeserializer } from './deserializers.js';
 export type { ConsumerRecord, Deserializer, RecordOrigin } from './deserializers.js';

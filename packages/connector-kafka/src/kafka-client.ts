@@ -131,6 +131,48 @@ export interface KafkaGroupConsumerClient {
   close(): Promise<void>;
 }
 
+/** A topic-partition. */
+export interface KafkaTopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A member of a group as its leader sees it while assigning partitions. */
+export interface KafkaGroupMemberInfo {
+  readonly memberId: string;
+  readonly topics: readonly string[];
+}
+
+/** Splits the partitions among the members; run by the member the coordinator elects leader. */
+export type KafkaGroupAssignor = (
+  members: readonly KafkaGroupMemberInfo[],
+) => Promise<ReadonlyMap<string, readonly KafkaTopicPartition[]>>;
+
+/** Group membership settings (Kafka's names in the comments). */
+export interface KafkaGroupMemberSettings {
+  /** `session.timeout.ms`: a member silent this long is removed and its partitions reassigned. Default 10 000. */
+  sessionTimeout?: number;
+  /** `max.poll.interval.ms`'s role here: how long a member may take to finish its batches and rejoin. Default 30 000. */
+  rebalanceTimeout?: number;
+  /** `heartbeat.interval.ms`. Default 1000. */
+  heartbeatInterval?: number;
+}
+
+/**
+ * Membership in a consumer group without consuming (the classic JoinGroup/SyncGroup/Heartbeat
+ * protocol): the direct stream owns reading and offsets, and rejoins only when it is ready to.
+ */
+export interface KafkaGroupMemberClient {
+  /** Joins (or rejoins) the group; if elected leader, `assign` splits the partitions. Resolves with ours. */
+  join(assign: KafkaGroupAssignor): Promise<KafkaTopicPartition[]>;
+  /** 'rebalance' when the coordinator wants this member to rejoin (another joined, left or died). */
+  heartbeat(): Promise<'stable' | 'rebalance'>;
+  /** Commits next offsets as this member of the current generation. */
+  commit(offsets: readonly KafkaGroupOffset[]): Promise<void>;
+  /** Leaves the group, so that the others take over its partitions at once. */
+  leave(): Promise<void>;
+}
+
 export interface KafkaProducerOptions {
   /** Transactional id: makes the producer transactional (and fences older producers with it). */
   readonly transactionalId?: string;
@@ -154,6 +196,12 @@ export interface KafkaClient {
   fetchRange(range: KafkaFetchRange): Promise<KafkaRawRecord[]>;
   /** A new idempotent (or transactional) producer with acks=-1. */
   producer(options?: KafkaProducerOptions): Promise<KafkaProducerClient>;
+  /** A group member that only takes part in partition assignment (a direct stream's scale-out). */
+  groupMember(
+    groupId: string,
+    topics: readonly string[],
+    settings?: KafkaGroupMemberSettings,
+  ): KafkaGroupMemberClient;
   /** A new consumer-group member. */
   groupConsumer(groupId: string, settings?: KafkaConsumerSettings): KafkaGroupConsumerClient;
   close(): Promise<void>;

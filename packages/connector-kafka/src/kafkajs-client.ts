@@ -12,6 +12,7 @@ import type {
 } from './kafka-client.js';
 import { byTopic, kafkajsProducer } from './kafkajs-producer.js';
 import { kafkajsGroupConsumer } from './kafkajs-group-consumer.js';
+import { kafkajsGroupMember } from './kafkajs-group-member.js';
 import { isRetriableKafkaError, kafkaErrorType } from './kafka-errors.js';
 import {
   type InternalCluster,
@@ -254,6 +255,8 @@ export function kafkajsClient(
       return out;
     },
     producer: makeProducer,
+    groupMember: (groupId, topics, settings) =>
+      kafkajsGroupMember(() => getCluster(), groupId, topics, settings),
     groupConsumer: (groupId, settings) =>
       kafkajsGroupConsumer(kafka, groupId, { ...options.consumer, ...settings }),
     async close() {

@@ -48,6 +48,27 @@ export interface InternalBroker {
     memberId: string;
     topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
   }): Promise<unknown>;
+  joinGroup(request: {
+    groupId: string;
+    sessionTimeout: number;
+    rebalanceTimeout: number;
+    memberId: string;
+    groupProtocols: Array<{ name: string; metadata: Buffer }>;
+  }): Promise<{
+    generationId: number;
+    leaderId: string;
+    memberId: string;
+    groupProtocol: string;
+    members: Array<{ memberId: string; memberMetadata: Buffer }>;
+  }>;
+  syncGroup(request: {
+    groupId: string;
+    generationId: number;
+    memberId: string;
+    groupAssignment: Array<{ memberId: string; memberAssignment: Buffer }>;
+  }): Promise<{ memberAssignment: Buffer }>;
+  heartbeat(request: { groupId: string; groupGenerationId: number; memberId: string }): Promise<unknown>;
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
 }
 
 export interface InternalCluster {

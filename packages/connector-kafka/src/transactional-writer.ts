@@ -1,4 +1,5 @@
-import type { SinkContext } from '@dstream/core';
+import type { OffsetRange, SinkContext } from '@dstream/core';
+import { SinkWriteError } from '@dstream/core';
 import type { KafkaClient, KafkaCompression, KafkaProducerClient } from './kafka-client.js';
 import { sinkWriteError } from './kafka-errors.js';
 import { type PartitionedRecords, chunkRecords } from './record-router.js';
@@ -18,6 +19,18 @@ interface ProducerEntry {
   readonly producer: Promise<KafkaProducerClient>;
   /** Whether the group's committed offset was checked since this producer fenced its predecessors. */
   checked: boolean;
+}
+
+/**
+ * Part of this range is already committed (another instance owned the partition while this one
+ * planned the range, with a different range size): writing it would duplicate records.
+ */
+function overlapping(groupId: string, range: OffsetRange, committed: number): Error {
+  return new SinkWriteError(
+    `group '${groupId}' has ${range.topic}/${range.partition} committed up to ${committed}, inside ` +
+      `this batch's range [${range.fromOffset}, ${range.untilOffset}): another instance wrote part of it`,
+    { retryable: false },
+  );
 }
 
 /**
@@ -62,7 +75,9 @@ export function createTransactionalWriter<T>(options: TransactionalWriterOptions
     async write(client: KafkaClient, records: readonly T[], context: SinkContext): Promise<void> {
       const range = context.partitionOffsetRange;
       const id = transactionalId(context);
-      if (range !== undefined && (committedUntil.get(id) ?? -1) >= range.untilOffset) return;
+      const done = committedUntil.get(id) ?? -1;
+      if (range !== undefined && done >= range.untilOffset) return;
+      if (range !== undefined && done > range.fromOffset) throw overlapping(options.groupId, range, done);
       const batchKey = `${context.outputId}\u0000${context.batchTime}\u0000${context.partition}`;
       if (range === undefined && committedBatches.has(batchKey)) return;
       const entry = producerFor(client, id);
@@ -89,6 +104,9 @@ export function createTransactionalWriter<T>(options: TransactionalWriterOptions
               committedUntil.set(id, committed.offset);
               await tx.abort();
               return;
+            }
+            if (committed !== undefined && committed.offset > range.fromOffset) {
+              throw overlapping(options.groupId, range, committed.offset);
             }
           }
           const groups = await options.route(client, records);
