@@ -14,6 +14,24 @@ describe('record codec (records between threads)', () => {
     expect(roundTrip([])).toEqual([]);
   });
 
+  it('keeps numbers exactly (-0, NaN, fractions) and objects whose shapes differ', () => {
+    const numbers = Array.from({ length: 20 }, (_, i) => ({
+      n: i === 3 ? -0 : i === 4 ? Number.NaN : i / 3,
+    }));
+    const back = roundTrip(numbers) as Array<{ n: number }>;
+    expect(Object.is(back[3]!.n, -0)).toBe(true);
+    expect(back[4]!.n).toBeNaN();
+    expect(back).toEqual(numbers);
+    const zeros = Array.from({ length: 20 }, (_, i) => [i === 7 ? -0 : 0]);
+    expect(Object.is((roundTrip(zeros) as number[][])[7]![0], -0)).toBe(true);
+    const shapes = Array.from({ length: 20 }, (_, i) => (i === 9 ? { b: 1, a: 2 } : { a: i, b: i }));
+    expect(roundTrip(shapes)).toEqual(shapes);
+    expect(Object.keys((roundTrip(shapes) as object[])[9]!)).toEqual(['b', 'a']);
+    const proto = Array.from({ length: 20 }, () => JSON.parse('{"__proto__": 1, "a": 2}') as object);
+    const protoBack = roundTrip(proto) as object[];
+    expect(Object.getPrototypeOf(protoBack[0])).toBe(Object.prototype);
+  });
+
   it('writes equal values and empty objects once, and rebuilds a fresh object per record', () => {
     const records = Array.from({ length: 32 }, (_, i) => ({
       topic: 'clicks',

@@ -1,80 +1,20 @@
 import { deserialize, serialize } from 'node:v8';
+import { Blobs, type Column, builder, columnData, isPlainObject } from './record-columns.js';
 
 /**
  * Records for another thread. V8's serializer writes every object with all its property names,
  * which made shipping Kafka records cost ~20× shipping their values alone; arrays of same-shaped
  * plain objects (and of same-length tuples) therefore go column by column and are rebuilt on the
- * other side. Columns whose values are all equal, all empty objects, or all bytes are written once,
- * as a marker, or as one blob: bytes (Buffers, Uint8Arrays — raw input chunks, Kafka values) are
- * copied once into the transferred buffer and read back as Buffer views of it, without a copy —
+ * other side (record-columns.ts): a column of equal values or of empty objects is written once, a
+ * column of numbers as raw float64s, and bytes (Buffers, Uint8Arrays — raw input chunks, Kafka
+ * values) are copied once into the transferred buffer and read back as Buffer views of it —
  * ship bytes, not objects. Anything else goes through V8's structured clone as it is.
  */
-type Column =
-  | { c: 'values'; values: unknown[] }
-  | { c: 'same'; value: unknown }
-  | { c: 'empty' }
-  /** Byte lengths (-1: null, -2: undefined) of values laid end to end from `start` in the blob area. */
-  | { c: 'bytes'; start: number; lengths: Int32Array };
-
 type Encoded =
   | { kind: 'plain'; records: unknown[] }
   | { kind: 'bytes'; column: Column }
   | { kind: 'objects'; keys: string[]; columns: Column[]; length: number }
   | { kind: 'tuples'; width: number; columns: Column[]; length: number };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function isEmptyObject(value: unknown): boolean {
-  if (!isPlainObject(value)) return false;
-  for (const _ in value) return false;
-  return true;
-}
-
-/** Bytes laid end to end in the buffer after the header, while a message is packed. */
-class Blobs {
-  readonly parts: Uint8Array[] = [];
-  size = 0;
-
-  /** A bytes column when every value is bytes (or null/undefined, with at least one bytes value). */
-  bytesColumn(values: readonly unknown[]): Column | undefined {
-    let any = false;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v instanceof Uint8Array) any = true;
-      else if (v !== null && v !== undefined) return undefined;
-    }
-    if (!any) return undefined;
-    const start = this.size;
-    const lengths = new Int32Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v instanceof Uint8Array) {
-        lengths[i] = v.byteLength;
-        this.parts.push(v);
-        this.size += v.byteLength;
-      } else {
-        lengths[i] = v === null ? -1 : -2;
-      }
-    }
-    return { c: 'bytes', start, lengths };
-  }
-
-  column(values: unknown[]): Column {
-    const first = values[0];
-    const t = typeof first;
-    if (first === null || (t !== 'object' && t !== 'function' && t !== 'symbol')) {
-      let same = true;
-      for (let i = 1; i < values.length && same; i++) same = values[i] === first;
-      if (same) return { c: 'same', value: first };
-    }
-    if (isEmptyObject(first) && values.every(isEmptyObject)) return { c: 'empty' };
-    return this.bytesColumn(values) ?? { c: 'values', values };
-  }
-}
 
 function encode(records: readonly unknown[], blobs: Blobs): Encoded {
   const first = records[0];
@@ -85,6 +25,8 @@ function encode(records: readonly unknown[], blobs: Blobs): Encoded {
   if (records.length < 16) return { kind: 'plain', records: records as unknown[] };
   if (isPlainObject(first)) {
     const keys = Object.keys(first);
+    // An own __proto__ key would set the prototype of the rebuilt objects.
+    if (keys.includes('__proto__')) return { kind: 'plain', records: records as unknown[] };
     const columns = keys.map(() => new Array<unknown>(records.length));
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
@@ -112,56 +54,14 @@ function encode(records: readonly unknown[], blobs: Blobs): Encoded {
   return { kind: 'plain', records: records as unknown[] };
 }
 
-/** A column's values, given the packed buffer and where its blob area begins. */
-function columnValues(column: Column, length: number, data: ArrayBuffer, blobStart: number): unknown[] {
-  switch (column.c) {
-    case 'values':
-      return column.values;
-    case 'same':
-      return new Array<unknown>(length).fill(column.value);
-    case 'empty':
-      return Array.from({ length }, () => ({}));
-    case 'bytes': {
-      const out = new Array<unknown>(length);
-      let at = blobStart + column.start;
-      for (let i = 0; i < length; i++) {
-        const n = column.lengths[i]!;
-        if (n >= 0) {
-          out[i] = Buffer.from(data, at, n);
-          at += n;
-        } else {
-          out[i] = n === -1 ? null : undefined;
-        }
-      }
-      return out;
-    }
-  }
-}
-
 function decode(encoded: Encoded, data: ArrayBuffer, blobStart: number): unknown[] {
   if (encoded.kind === 'plain') return encoded.records;
-  if (encoded.kind === 'bytes') {
-    const { column } = encoded;
-    return columnValues(column, column.c === 'bytes' ? column.lengths.length : 0, data, blobStart);
-  }
-  const columns = encoded.columns.map((c) => columnValues(c, encoded.length, data, blobStart));
-  const out = new Array<unknown>(encoded.length);
-  if (encoded.kind === 'objects') {
-    const { keys } = encoded;
-    for (let i = 0; i < encoded.length; i++) {
-      const o: Record<string, unknown> = {};
-      for (let c = 0; c < keys.length; c++) o[keys[c]!] = columns[c]![i];
-      out[i] = o;
-    }
-    return out;
-  }
-  const { width } = encoded;
-  for (let i = 0; i < encoded.length; i++) {
-    const t = new Array<unknown>(width);
-    for (let c = 0; c < width; c++) t[c] = columns[c]![i];
-    out[i] = t;
-  }
-  return out;
+  if (encoded.kind === 'bytes') return columnData(encoded.column, data, blobStart) as unknown[];
+  const columns = encoded.columns.map((c) => columnData(c, data, blobStart));
+  return builder(encoded.kind === 'objects' ? encoded.keys : undefined, encoded.columns)(
+    columns,
+    encoded.length,
+  );
 }
 
 /**
