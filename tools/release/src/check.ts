@@ -1,7 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { compileExamples, createConsumerProject, type ExampleFile, runExample } from './consumer.js';
+import {
+  compileExamples,
+  createConsumerProject,
+  type ExampleFile,
+  runExample,
+  runServedExample,
+} from './consumer.js';
 import { examplePlan } from './examples.js';
 import { describeFailure, exec } from './exec.js';
 import { lintTarball } from './lint.js';
@@ -13,7 +19,7 @@ import { readmeExample } from './readme.js';
 export interface PackageReport {
   readonly name: string;
   readonly files: readonly string[];
-  /** 'ran' (exit 0), or 'type-checked only' with the reason. */
+  /** 'ran' (exit 0), 'ran (<harness>)' (stopped once it did its job), or 'type-checked only: <why>'. */
   readonly example: string;
   readonly exampleOutput?: string;
 }
@@ -92,6 +98,12 @@ export async function releaseCheck(root: string, options: CheckOptions = {}): Pr
         continue;
       }
       try {
+        if (plan.mode === 'serve') {
+          const output = await runServedExample(project, example, plan.harness, plan.timeoutMs);
+          log(`example: ${example.pkg} ran against the ${plan.harness} harness until it did its job`);
+          reports.push({ name: example.pkg, files, example: `ran (${plan.harness})`, exampleOutput: output });
+          continue;
+        }
         const output = await runExample(project, example, plan.timeoutMs);
         for (const expected of plan.expectOutput ?? []) {
           if (!expected.test(output))

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeFailure, exec, userEnv } from './exec.js';
+import { describeFailure, type ExecResult, exec, startProcess, userEnv } from './exec.js';
+import { type HarnessName, startHarness } from './harnesses.js';
 import type { PackedPackage } from './pack.js';
 
 /** A fresh npm project outside the repository, with every packed tarball installed together. */
@@ -90,4 +91,51 @@ export async function runExample(project: ConsumerProject, example: ExampleFile,
   const result = await exec(process.execPath, [script], { cwd, timeoutMs, env: userEnv() });
   if (result.code !== 0) throw new Error(describeFailure(`README example of ${example.pkg}`, result));
   return result.stdout;
+}
+
+/**
+ * Runs a compiled example that never stops by itself (a streaming job reading a socket or Kafka)
+ * against its harness, until the harness sees the example's effect or `timeoutMs` passes; then
+ * stops it with SIGTERM (SIGKILL 5 s later), as a user would with Ctrl-C.
+ */
+export async function runServedExample(
+  project: ConsumerProject,
+  example: ExampleFile,
+  harnessName: HarnessName,
+  timeoutMs: number,
+): Promise<string> {
+  const harness = await startHarness(harnessName, project.dir);
+  const cwd = join(project.dir, 'run', example.file);
+  mkdirSync(cwd, { recursive: true });
+  const script = join(project.dir, 'out', `${example.file}.js`);
+  const child = startProcess(process.execPath, [script], {
+    cwd,
+    timeoutMs: timeoutMs + 10_000,
+    env: userEnv(),
+  });
+  let exited: ExecResult | undefined;
+  child.exited.then(
+    (result) => (exited = result),
+    () => undefined,
+  );
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let missing = await harness.missing(child.output());
+    while (missing !== undefined) {
+      if (exited !== undefined) {
+        throw new Error(describeFailure(`README example of ${example.pkg} (${missing})`, exited));
+      }
+      if (Date.now() > deadline)
+        throw new Error(`README example of ${example.pkg}: after ${timeoutMs} ms, ${missing}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      missing = await harness.missing(child.output());
+    }
+    return child.output();
+  } finally {
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await child.exited.catch(() => undefined);
+    clearTimeout(killer);
+    await harness.stop();
+  }
 }

@@ -1,3 +1,5 @@
+import type { HarnessName } from './harnesses.js';
+
 /** How the check exercises a package's README example in the consumer project. */
 export type ExamplePlan =
   | {
@@ -5,6 +7,12 @@ export type ExamplePlan =
       readonly timeoutMs: number;
       /** What its output must show, for examples that print their result. */
       readonly expectOutput?: readonly RegExp[];
+    }
+  | {
+      /** A job that runs until stopped: run against a harness until it shows the job's effect. */
+      readonly mode: 'serve';
+      readonly harness: HarnessName;
+      readonly timeoutMs: number;
     }
   | { readonly mode: 'typecheck'; readonly reason: string };
 
@@ -16,8 +24,8 @@ const run = (timeoutMs: number, expectOutput: readonly RegExp[] = []): ExamplePl
 
 /**
  * Every example is type-checked against the installed tarballs. Those that finish on their own
- * with the servers of this machine (Redis 6379, MariaDB 3306) or none are also run; the rest say
- * why not, and the check prints that.
+ * with the servers of this machine (Redis 6379, MariaDB 3306) or none are run to their end; those
+ * that run until stopped are run against a harness; the rest say why not, and the check prints that.
  */
 const plans: Readonly<Record<string, ExamplePlan>> = {
   // The word count of the one file it drops in: exact, as the sink is idempotent.
@@ -31,14 +39,10 @@ const plans: Readonly<Record<string, ExamplePlan>> = {
     reason:
       'needs a real HBase (ZooKeeper on 127.0.0.1:2181); its tests start one, the release check does not',
   },
-  '@dstream/core': {
-    mode: 'typecheck',
-    reason: 'reads 127.0.0.1:9999 and never stops (awaitTermination without a stop)',
-  },
-  '@dstream/connector-kafka': {
-    mode: 'typecheck',
-    reason: 'needs a broker on 127.0.0.1:9092 and never stops (awaitTermination without a stop)',
-  },
+  // Reads lines from 127.0.0.1:9999 until stopped: the harness serves them and waits for the counts.
+  '@dstream/core': { mode: 'serve', harness: 'socket-lines', timeoutMs: 60_000 },
+  // Reads Kafka at 127.0.0.1:9092 until stopped: the harness is the packed kafka-testkit.
+  '@dstream/connector-kafka': { mode: 'serve', harness: 'kafka-clicks', timeoutMs: 90_000 },
 };
 
 /** The plan for `name`; a package without one is run (a new package's example must finish). */

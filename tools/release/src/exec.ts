@@ -16,23 +16,30 @@ export interface ExecOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Runs `command args` without a shell (no quoting issues, nothing interpolated). */
-export function exec(command: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
+/** A started command: its output so far, how it ended, and a way to end it. */
+export interface RunningProcess {
+  output(): string;
+  readonly exited: Promise<ExecResult>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts `command args` without a shell (no quoting issues, nothing interpolated). */
+export function startProcess(command: string, args: readonly string[], options: ExecOptions): RunningProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, options.timeoutMs);
+  const exited = new Promise<ExecResult>((resolve, reject) => {
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -48,6 +55,18 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
       });
     });
   });
+  return {
+    output: () => Buffer.concat(out).toString('utf8'),
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** Runs `command args` to its end (or its timeout). */
+export function exec(command: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
+  return startProcess(command, args, options).exited;
 }
 
 /** A one-line description of a failed command, with the end of its output. */
