@@ -180,6 +180,7 @@ describe('executors: a source that decodes where partitions are processed', () =
     ];
     const runWith = async (executors: number) => {
       job.counts.clear();
+      job.recordCounts.length = 0;
       job.batches.length = 0;
       job.batches.push(...input);
       const clock = new ManualClock();
@@ -199,6 +200,7 @@ describe('executors: a source that decodes where partitions are processed', () =
         counts: new Map(job.counts),
         driver: accumulator(ctx, 'decoded on the driver'),
         executors: accumulator(ctx, 'decoded on executors'),
+        records: [...job.recordCounts],
       };
     };
     const inline = await runWith(0);
@@ -213,5 +215,7 @@ describe('executors: a source that decodes where partitions are processed', () =
     // one raw record (a byte batch) per partition: 2 + 1 + 3
     expect(inline).toMatchObject({ driver: 6, executors: 0 });
     expect(parallel).toMatchObject({ driver: 0, executors: 6 });
+    // the lines in each batch (the source's recordCount), not its 2 + 1 + 3 byte batches
+    expect(inline.records).toEqual([4, 1, 4]);
   }, 60_000);
 });

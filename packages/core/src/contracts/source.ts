@@ -9,6 +9,12 @@ export interface SourceBatch<T> {
   readonly partitions: ReadonlyArray<readonly T[]>;
   /** One range per partition when the partitions map to offset ranges (Kafka direct). */
   readonly offsetRanges?: readonly OffsetRange[];
+  /**
+   * The records the batch holds, when that is not the number of records in `partitions`: a source
+   * whose `decode` turns one compact byte batch into many records says how many (listeners and
+   * backpressure count records).
+   */
+  readonly recordCount?: number;
 }
 
 /** What core gives a source when the context starts. */

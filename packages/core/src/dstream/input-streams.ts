@@ -126,7 +126,10 @@ export function sourceStream<T, R = T>(env: InputEnvironment, source: Source<T, 
         : { time, partitions: result.partitions };
       if (ranges) rangesByTime.set(time, ranges);
       stream.putBatch(time, batch);
-      return batchSize(batch);
+      const count = result.recordCount;
+      if (count !== undefined && !(Number.isInteger(count) && count >= 0))
+        throw new ConfigError(`source ${source.name}: recordCount must be a whole number >= 0, got ${count}`);
+      return count ?? batchSize(batch);
     },
     async batchCompleted(time) {
       const ranges = rangesByTime.get(time) ?? [];
