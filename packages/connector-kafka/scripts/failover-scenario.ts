@@ -28,6 +28,19 @@ export interface FailoverOptions {
   readUncommitted?: boolean;
   /** Which broker to kill in a round. Default: the leader of partition (round - 1) % 6. */
   victim?: (admin: Admin, round: number) => Promise<number>;
+  /** More topics that `write` writes the same ids to (e.g. a second sink mode in the same rounds). */
+  extraTopics?: readonly string[];
+}
+
+/** What one topic holds after the rounds, against the acknowledged ids. */
+export interface TopicCheck {
+  present: number;
+  /** Acknowledged ids missing from the topic. */
+  lost: number[];
+  /** Ids present more than once. */
+  duplicates: number;
+  /** Every id found in the topic. */
+  presentIds: Set<number>;
 }
 
 export interface FailoverResult {
@@ -41,6 +54,21 @@ export interface FailoverResult {
   killed: number[];
   /** Every id found in the topic. */
   presentIds: Set<number>;
+  /** The same check for each of `extraTopics`. */
+  extra: Map<string, TopicCheck>;
+}
+
+function check(seen: readonly number[], acked: ReadonlySet<number>): TopicCheck {
+  const counts = new Map<number, number>();
+  for (const id of seen) counts.set(id, (counts.get(id) ?? 0) + 1);
+  let duplicates = 0;
+  for (const n of counts.values()) if (n > 1) duplicates += n - 1;
+  return {
+    present: counts.size,
+    lost: [...acked].filter((id) => !counts.has(id)),
+    duplicates,
+    presentIds: new Set(counts.keys()),
+  };
 }
 
 export async function createFailoverTopic(admin: Admin, partitions = 6): Promise<string> {
@@ -160,22 +188,13 @@ export async function runFailover(topic: string, options: FailoverOptions): Prom
     await writer;
   }
 
-  const seen = await readIds(kafka, topic, options.readUncommitted ?? false);
+  const main = check(await readIds(kafka, topic, options.readUncommitted ?? false), acked);
+  const extra = new Map<string, TopicCheck>();
+  for (const t of options.extraTopics ?? []) {
+    extra.set(t, check(await readIds(kafka, t, options.readUncommitted ?? false), acked));
+  }
   await admin.disconnect();
-  const counts = new Map<number, number>();
-  for (const id of seen) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const lost = [...acked].filter((id) => !counts.has(id));
-  let duplicates = 0;
-  for (const n of counts.values()) if (n > 1) duplicates += n - 1;
-  return {
-    acknowledged: acked.size,
-    failedWrites,
-    present: counts.size,
-    lost,
-    duplicates,
-    killed,
-    presentIds: new Set(counts.keys()),
-  };
+  return { acknowledged: acked.size, failedWrites, killed, ...main, extra };
 }
 
 /** Every id in the topic, read partition by partition up to the high watermark. */

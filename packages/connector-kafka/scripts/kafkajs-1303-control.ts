@@ -4,26 +4,38 @@
  * producer whose `send()` spans all partitions, and then with `kafkaSink`. It shows that the
  * scenario catches kafkajs #1303 (acknowledged records lost) and that the sink does not lose any.
  *
- *   npx tsx --conditions=@dstream/source packages/connector-kafka/scripts/kafkajs-1303-control.ts [rounds]
+ *   npx tsx --conditions=@dstream/source packages/connector-kafka/scripts/kafkajs-1303-control.ts [rounds] [version]
+ *
+ * `version` is a Kafka version tools/test-servers knows (3.9.1 by default, 4.4.0).
  *
  * Not part of `npm test`: the bare kafkajs run is expected to lose records.
  */
 import kafkajs from 'kafkajs';
-import { startKafka } from '@dstream/test-servers';
+import { KAFKA_VERSIONS, type KafkaVersion, startKafka } from '@dstream/test-servers';
 import { sinkContext } from '../test/integration/context.js';
 import { kafkaSink } from '../src/index.js';
-import { createFailoverTopic, runFailover } from './failover-scenario.js';
+import { type FailoverResult, createFailoverTopic, runFailover } from './failover-scenario.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
-const rounds = Number(process.argv[2] ?? 2);
+const rounds = Number(process.argv[2] ?? 5);
+const version = (process.argv[3] ?? '3.9.1') as KafkaVersion;
+if (!KAFKA_VERSIONS.includes(version))
+  throw new Error(`unknown Kafka version ${version}: one of ${KAFKA_VERSIONS.join(', ')}`);
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${m}`);
 
-const cluster = await startKafka({ brokers: 3 });
-log(`3 brokers up: ${cluster.bootstrap.join(',')}`);
+const cluster = await startKafka({ brokers: 3, version });
+log(`Kafka ${version}, 3 brokers up: ${cluster.bootstrap.join(',')}`);
 const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();
 const results: Array<Record<string, unknown>> = [];
+const summary = (r: FailoverResult) => ({
+  acknowledged: r.acknowledged,
+  failedWrites: r.failedWrites,
+  lost: r.lost.length,
+  duplicates: r.duplicates,
+  killed: r.killed.join(' '),
+});
 try {
   // 1. Bare kafkajs: one send() per write, records of all 6 partitions in it.
   const bareTopic = await createFailoverTopic(admin);
@@ -46,7 +58,7 @@ try {
     },
   });
   await producer.disconnect();
-  results.push({ client: 'kafkajs 2.2.4 multi-partition send()', rounds, ...bare, lost: bare.lost.length });
+  results.push({ client: 'kafkajs 2.2.4 multi-partition send()', version, rounds, ...summary(bare) });
   log(
     `bare kafkajs: ${bare.lost.length} of ${bare.acknowledged} acknowledged records lost ${JSON.stringify(bare.lost.slice(0, 20))}`,
   );
@@ -67,7 +79,7 @@ try {
     write: (ids) => sink.writePartition(ids, sinkContext()),
   });
   await sink.close?.();
-  results.push({ client: 'kafkaSink over kafkajs 2.2.4', rounds, ...ours, lost: ours.lost.length });
+  results.push({ client: 'kafkaSink over kafkajs 2.2.4', version, rounds, ...summary(ours) });
   log(`kafkaSink: ${ours.lost.length} of ${ours.acknowledged} acknowledged records lost`);
 } finally {
   await admin.disconnect();

@@ -19,6 +19,7 @@ import {
   READ_COMMITTED,
   createInternalCluster,
   kafkajsBatch,
+  patchKafkajsRequestQueue,
 } from './kafkajs-internals.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
@@ -51,6 +52,7 @@ export function kafkajsClient(
   options: KafkajsClientOptions = {},
 ): KafkaClient {
   registerCodecs();
+  patchKafkajsRequestQueue();
   const kafka =
     kafkaOrConfig instanceof KafkaClass
       ? kafkaOrConfig

@@ -131,3 +131,49 @@ export function createInternalCluster(kafka: Kafka, isolationLevel: number): Int
   }
   return cluster;
 }
+
+interface RequestQueuePrototype {
+  scheduleCheckPendingRequests?: (this: RequestQueueState) => void;
+  checkPendingRequests?: (this: RequestQueueState) => void;
+  [patched]?: true;
+}
+interface RequestQueueState {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
+  checkPendingRequests(): void;
+}
+const patched = Symbol.for('dstream.kafkajs.requestQueue.patched');
+/** kafkajs' CHECK_PENDING_REQUESTS_INTERVAL. */
+const CHECK_PENDING_INTERVAL_MS = 10;
+
+/**
+ * kafkajs 2.2.4's RequestQueue re-arms a timer after every response even when nothing is queued, with
+ * the delay `throttledUntil - Date.now()` where `throttledUntil` is -1 when unthrottled: a negative
+ * delay, which Node clamps to 1 ms (Node 24 warns `TimeoutNegativeWarning`), so every idle broker
+ * connection wakes the process about 1000 times a second. This schedules the check only when requests
+ * are waiting, after the throttle time if any (else kafkajs' 10 ms), never negative. A request queued
+ * later arms it again (kafkajs calls this method on every enqueue), so no request waits longer.
+ */
+export function patchKafkajsRequestQueue(): void {
+  let queueClass: { prototype: RequestQueuePrototype } | undefined;
+  try {
+    queueClass = require('kafkajs/src/network/requestQueue') as { prototype: RequestQueuePrototype };
+  } catch {
+    return;
+  }
+  const proto = queueClass.prototype;
+  if (proto[patched] === true || typeof proto.scheduleCheckPendingRequests !== 'function') return;
+  proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueState) {
+    if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
+    const throttled = this.throttledUntil - Date.now();
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      throttled > 0 ? throttled : CHECK_PENDING_INTERVAL_MS,
+    );
+  };
+  proto[patched] = true;
+}
