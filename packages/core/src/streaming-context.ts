@@ -15,6 +15,11 @@ import { Accumulator, type Broadcast, applyDeltas, withTaskAccumulators } from '
 import type { ExecutorData } from './executor/executor-protocol.js';
 import { ExecutorPool } from './executor/executor-pool.js';
 import { ReceiverTracker } from './executor/receiver-tracker.js';
+import {
+  type ResolvedSpeculation,
+  type SpeculationOptions,
+  resolveSpeculation,
+} from './executor/speculation.js';
 import { closeExecutorClients } from './client-providers.js';
 import type { CheckpointStore } from './contracts/checkpoint-store.js';
 import type { Receiver } from './contracts/receiver.js';
@@ -93,6 +98,11 @@ export interface StreamingContextOptions {
    * scheduling delay; `initialRate` bounds the first batches.
    */
   backpressure?: { enabled: boolean; initialRate?: number } & PIDOptions;
+  /**
+   * Speculative execution on executors (Spark's spark.speculation, off by default): a task much
+   * slower than its stage's finished tasks runs again on another executor; the first result wins.
+   */
+  speculation?: SpeculationOptions;
 }
 
 export interface CheckpointOptions {
@@ -172,6 +182,7 @@ export class StreamingContext {
   private pool: ExecutorPool | undefined;
   /** With executors: where receivers run (on the driver's event loop without). */
   private receiverTracker: ReceiverTracker | undefined;
+  private readonly speculation: ResolvedSpeculation | undefined;
   /** On an executor: the driver, as the block store of the receivers hosted here. */
   private executorBlockStore: BlockStore | undefined;
 
@@ -239,6 +250,7 @@ export class StreamingContext {
     if (options.maxRatePerPartition !== undefined)
       positive('maxRatePerPartition', options.maxRatePerPartition, 1);
     if (options.backpressure?.enabled) this.enableBackpressure(options.backpressure);
+    this.speculation = resolveSpeculation(options.speculation);
     this.scheduler = new JobScheduler(
       this.graph,
       this.clock,
@@ -603,6 +615,7 @@ export class StreamingContext {
       blockInterval: this.inputEnv.blockInterval,
       receiverRestartDelay: this.inputEnv.receiverRestartDelay,
       receiverMaxPendingRecords: this.inputEnv.receiverMaxPendingRecords,
+      speculation: this.speculation,
       onReceiverMessage: (instance, message) => this.receiverTracker?.onMessage(instance, message),
       onExecutorLost: (instance) => this.receiverTracker?.onExecutorLost(instance),
     });

@@ -20,6 +20,7 @@ import {
   deserializeError,
 } from './executor-protocol.js';
 import { packRecords, unpackRecords } from './record-codec.js';
+import { type ResolvedSpeculation, StageSpeculation, speculate } from './speculation.js';
 
 /** An executor thread ended while it ran a task: the task runs again elsewhere. */
 export class ExecutorLostError extends DStreamError {
@@ -27,6 +28,8 @@ export class ExecutorLostError extends DStreamError {
     super('TASK_FAILED', message, { retryable: true });
   }
 }
+
+type TaskResult = ExecutorMessage & { type: 'result' };
 
 interface Executor {
   readonly id: number;
@@ -57,6 +60,8 @@ export interface ExecutorPoolOptions {
   blockInterval: number;
   receiverRestartDelay: number;
   receiverMaxPendingRecords: number;
+  /** Speculative copies of slow tasks (off when undefined). */
+  speculation?: ResolvedSpeculation | undefined;
   /** Receives what executors say about the receivers they host. */
   onReceiverMessage?: (instance: number, message: ReceiverExecutorMessage) => void;
   /** Called after an executor thread ended (and, unless stopping, a replacement was started). */
@@ -262,39 +267,70 @@ export class ExecutorPool implements ExecutorBackend {
     return replied;
   }
 
-  /** Sends a task to the least busy live executor; resolves with its result. */
-  private async submit(
+  /**
+   * Sends a task to the least busy live executor (other than instance `avoid`, for a speculative
+   * copy); undefined when there is none. The result settles when the executor answers or dies.
+   */
+  private place(
     task: DriverMessage & { type: 'task' },
-  ): Promise<ExecutorMessage & { type: 'result' }> {
-    const candidates = this.executors.filter((e) => e.alive);
-    if (candidates.length === 0) throw new ExecutorLostError('no executor is alive');
+    avoid: number | undefined,
+  ): { instance: number; result: Promise<TaskResult> } | undefined {
+    const candidates = this.executors.filter((e) => e.alive && e.instance !== avoid);
+    if (candidates.length === 0) return undefined;
     const executor = candidates.reduce((a, b) => (b.running.size < a.running.size ? b : a));
     // Registered before waiting, so concurrent submissions spread over the executors.
-    const result = new Promise<ExecutorMessage & { type: 'result' }>((resolve, reject) => {
+    const result = new Promise<TaskResult>((resolve, reject) => {
       executor.running.set(task.taskId, { resolve, reject });
     });
     result.catch(() => undefined);
-    try {
-      await executor.ready;
-      if (!executor.alive) throw new ExecutorLostError(`executor ${executor.id} is gone`);
-    } catch (error) {
-      executor.running.delete(task.taskId);
-      throw error;
-    }
-    executor.worker.postMessage(task, [task.data]);
-    return result;
+    executor.ready.then(
+      () => {
+        if (executor.alive) executor.worker.postMessage(task, [task.data]);
+      },
+      (error: unknown) => {
+        executor.running.get(task.taskId)?.reject(error);
+        executor.running.delete(task.taskId);
+      },
+    );
+    return { instance: executor.instance, result };
   }
 
-  private runTasks(
+  /**
+   * Runs a stage: one task per partition (made afresh for every launch, as its records are
+   * transferred), retried as on the driver, with speculative copies when speculation is on.
+   */
+  private async runTasks(
     label: string,
     time: Time,
     n: number,
-    task: (partition: number, attempt: number) => Promise<void>,
+    makeTask: (partition: number, attempt: number) => DriverMessage & { type: 'task' },
+    onResult: (partition: number, result: TaskResult) => void,
   ): Promise<void> {
     const concurrency = Math.max(this.options.tasks.concurrency, this.options.count * 2);
-    return runTasksInline({ ...this.options.tasks, concurrency }, label, time, n, (partition, attempt) =>
-      task(partition, attempt),
-    );
+    const speculation = this.options.speculation;
+    const stage =
+      speculation !== undefined && n > 1 && this.options.count > 1
+        ? new StageSpeculation(n, speculation, (partition) =>
+            this.options.logger.info(`speculating task ${label} partition ${partition} of batch ${time}`),
+          )
+        : undefined;
+    try {
+      await runTasksInline(
+        { ...this.options.tasks, concurrency },
+        label,
+        time,
+        n,
+        async (partition, attempt) => {
+          const launch = (avoid: number | undefined) => this.place(makeTask(partition, attempt), avoid);
+          const placed =
+            stage === undefined ? launch(undefined)?.result : speculate(stage, partition, launch);
+          if (placed === undefined) throw new ExecutorLostError('no executor is alive');
+          onResult(partition, await placed);
+        },
+      );
+    } finally {
+      stage?.close();
+    }
   }
 
   async combine(
@@ -304,8 +340,11 @@ export class ExecutorPool implements ExecutorBackend {
     scan: PartitionScan<unknown>,
   ): Promise<Array<Array<[unknown, unknown]>>> {
     const results: Array<Array<[unknown, unknown]>> = [];
-    await this.runTasks(label, time, scan.numPartitions, async (partition, attempt) => {
-      const task: CombineTask = {
+    await this.runTasks(
+      label,
+      time,
+      scan.numPartitions,
+      (partition, attempt): CombineTask => ({
         type: 'task',
         kind: 'combine',
         taskId: this.nextTaskId++,
@@ -316,11 +355,12 @@ export class ExecutorPool implements ExecutorBackend {
         identity: scan.origin.identity,
         wideStreamId: wide.id,
         data: packRecords(scan.origin.partitions[partition]!),
-      };
-      const result = await this.submit(task);
-      results[partition] = unpackRecords(result.data!) as Array<[unknown, unknown]>;
-      applyDeltas(this.options.accumulators, result.accumulators);
-    });
+      }),
+      (partition, result) => {
+        results[partition] = unpackRecords(result.data!) as Array<[unknown, unknown]>;
+        applyDeltas(this.options.accumulators, result.accumulators);
+      },
+    );
     return results;
   }
 
@@ -333,8 +373,11 @@ export class ExecutorPool implements ExecutorBackend {
     const outputIndex = output.stream.graph.outputs.indexOf(output);
     const ranges = scan.meta.offsetRanges ?? [];
     const aligned = scan.meta.partitionsAlignedWithOffsets === true && ranges.length === scan.numPartitions;
-    await this.runTasks(label, time, scan.numPartitions, async (partition, attempt) => {
-      const task: OutputTask = {
+    await this.runTasks(
+      label,
+      time,
+      scan.numPartitions,
+      (partition, attempt): OutputTask => ({
         type: 'task',
         kind: 'output',
         taskId: this.nextTaskId++,
@@ -348,10 +391,9 @@ export class ExecutorPool implements ExecutorBackend {
         offsetRanges: ranges,
         aligned,
         data: packRecords(scan.origin.partitions[partition]!),
-      };
-      const result = await this.submit(task);
-      applyDeltas(this.options.accumulators, result.accumulators);
-    });
+      }),
+      (_, result) => applyDeltas(this.options.accumulators, result.accumulators),
+    );
   }
 
   /** Stops every executor: each closes its sinks and clients first. */
