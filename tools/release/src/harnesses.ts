@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -82,6 +83,19 @@ const clicks = [
 ];
 
 /**
+ * The file a consumer's `import name` loads: the `default` export of `.`, read from the installed
+ * manifest rather than resolved, because a test runner may resolve with the repository's
+ * `@dstream/source` condition, which points at sources the tarball does not have.
+ */
+function publishedEntry(consumerDir: string, name: string): string {
+  const dir = join(consumerDir, 'node_modules', name);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    exports: { '.': { default: string } };
+  };
+  return join(dir, manifest.exports['.'].default);
+}
+
+/**
  * The packed @dstream/kafka-testkit (from the consumer project) as the broker at 127.0.0.1:9092,
  * with 5 clicks and one malformed record in `clicks`, and group `clicks-job` at offset 0 (a job
  * that has run before: the direct stream's default for a new group is 'latest'). Done when the
@@ -90,7 +104,7 @@ const clicks = [
  */
 async function kafkaClicks(consumerDir: string): Promise<Harness> {
   const require = createRequire(join(consumerDir, 'package.json'));
-  const testkitUrl = pathToFileURL(require.resolve('@dstream/kafka-testkit')).href;
+  const testkitUrl = pathToFileURL(publishedEntry(consumerDir, '@dstream/kafka-testkit')).href;
   const { KafkaTestCluster } = (await import(testkitUrl)) as {
     KafkaTestCluster: { start(options: { brokers: number; port: number }): Promise<TestCluster> };
   };
