@@ -8,8 +8,8 @@ import {
   runExample,
   runServedExample,
 } from './consumer.js';
+import { build } from './build.js';
 import { examplePlan } from './examples.js';
-import { describeFailure, exec } from './exec.js';
 import { lintTarball } from './lint.js';
 import { type PackedPackage, pack, packedFileProblems } from './pack.js';
 import { binFiles, publicPackages } from './packages.js';
@@ -49,12 +49,14 @@ export async function releaseCheck(root: string, options: CheckOptions = {}): Pr
   const packages = publicPackages(root);
   if (options.skipBuild !== true) {
     log('build: turbo run build (cached outputs are reused)');
-    const filters = packages.map((p) => `--filter=${p.name}`);
-    const build = await exec(join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', ...filters], {
-      cwd: root,
-      timeoutMs: 600_000,
-    });
-    if (build.code !== 0) return { packages: [], failures: [describeFailure('turbo run build', build)] };
+    try {
+      await build(
+        root,
+        packages.map((p) => p.name),
+      );
+    } catch (error) {
+      return { packages: [], failures: [(error as Error).message] };
+    }
   }
 
   const tarballs = mkdtempSync(join(tmpdir(), 'dstream-tarballs-'));
