@@ -37,7 +37,7 @@ const plans: Readonly<Record<string, ExamplePlan>> = {
   '@dstream/connector-hbase': {
     mode: 'typecheck',
     reason:
-      'needs a real HBase (ZooKeeper on 127.0.0.1:2181); its tests start one, the release check does not',
+      'needs a real HBase (ZooKeeper on 127.0.0.1:2181); test/integration/hbase-readme.test.ts runs it on the shared one',
   },
   // Reads lines from 127.0.0.1:9999 until stopped: the harness serves them and waits for the counts.
   '@dstream/core': { mode: 'serve', harness: 'socket-lines', timeoutMs: 60_000 },
