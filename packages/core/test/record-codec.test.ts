@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packRecords, unpackRecords } from '../src/executor/record-codec.js';
+import { type Column, builder, genericBuilder } from '../src/executor/record-columns.js';
 
 const roundTrip = (records: unknown[]) => unpackRecords(packRecords(records));
 
@@ -65,5 +66,19 @@ describe('record codec (records between threads)', () => {
     expect(decoded.map((r) => [r.offset, r.value?.toString() ?? null])).toEqual(
       records.map((r) => [r.offset, r.value?.toString() ?? null]),
     );
+  });
+
+  it('builds the same records without generated code', () => {
+    const columns: Column[] = [
+      { c: 'values', values: ['a', 'b', 'c'] },
+      { c: 'same', value: 7 },
+      { c: 'empty' },
+      { c: 'numbers', values: new Float64Array([1, 2, 3]) },
+    ];
+    const data = ['abc'.split(''), 7, undefined, new Float64Array([1, 2, 3])];
+    const keys = ['k', 'n', 'h', 'x'];
+    expect(genericBuilder(keys, columns)(data, 3)).toEqual(builder(keys, columns)(data, 3));
+    expect(genericBuilder(undefined, columns)(data, 3)).toEqual(builder(undefined, columns)(data, 3));
+    expect(builder(keys, columns)(data, 3)[1]).toEqual({ k: 'b', n: 7, h: {}, x: 2 });
   });
 });

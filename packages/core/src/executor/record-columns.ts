@@ -124,7 +124,32 @@ export function builder(keys: readonly string[] | undefined, columns: readonly C
 const out = new Array(length);
 for (let i = 0; i < length; i++) out[i] = ${literal};
 return out;`;
-  build = new Function('columns', 'length', body) as Builder;
+  try {
+    build = new Function('columns', 'length', body) as Builder;
+  } catch {
+    // Code generation disallowed (--disallow-code-generation-from-strings): build property by property.
+    build = genericBuilder(keys, columns);
+  }
   builders.set(signature, build);
   return build;
+}
+
+/** The same records without generated code (for processes that disallow it). */
+export function genericBuilder(keys: readonly string[] | undefined, columns: readonly Column[]): Builder {
+  const kinds = columns.map((c) => c.c);
+  const cell = (data: unknown, c: number, i: number): unknown =>
+    kinds[c] === 'same' ? data : kinds[c] === 'empty' ? {} : (data as ArrayLike<unknown>)[i];
+  return (data, length) => {
+    const out = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) {
+      if (keys === undefined) {
+        out[i] = data.map((d, c) => cell(d, c, i));
+      } else {
+        const o: Record<string, unknown> = {};
+        for (let c = 0; c < keys.length; c++) o[keys[c]!] = cell(data[c], c, i);
+        out[i] = o;
+      }
+    }
+    return out;
+  };
 }
