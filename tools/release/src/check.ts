@@ -107,10 +107,9 @@ export async function releaseCheck(root: string, options: CheckOptions = {}): Pr
           continue;
         }
         const output = await runExample(project, example, plan.timeoutMs);
-        for (const expected of plan.expectOutput ?? []) {
-          if (!expected.test(output))
-            failures.push(`README example of ${example.pkg}: no ${expected} in:\n${output}`);
-        }
+        const absent = (plan.expectOutput ?? []).filter((expected) => !expected.test(output));
+        if (absent.length > 0)
+          throw new Error(`README example of ${example.pkg}: no ${absent.join(', ')} in:\n${output}`);
         log(`example: ${example.pkg} ran`);
         reports.push({ name: example.pkg, files, example: 'ran', exampleOutput: output });
       } catch (error) {
