@@ -102,9 +102,11 @@ async function main(): Promise<void> {
       receivers.handle(message);
       return;
     }
-    void withTaskAccumulators(async () =>
-      message.kind === 'combine' ? combine(message) : (await output(message), undefined),
-    ).then(
+    void withTaskAccumulators(async () => {
+      if (message.kind === 'combine') return combine(message);
+      await output(message);
+      return undefined;
+    }).then(
       ({ result, deltas }) =>
         post(
           {
