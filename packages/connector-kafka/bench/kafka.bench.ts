@@ -4,6 +4,7 @@ import { KafkaTestCluster } from '@dstream/kafka-testkit';
 import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { directStream, kafkaSink } from '../src/index.js';
+import { platformaticLoop } from './platformatic-loop.js';
 
 /**
  * Kafka → map → Kafka, records/s: through dstream (direct stream + Kafka sink, the engine on a
@@ -13,6 +14,9 @@ import { directStream, kafkaSink } from '../src/index.js';
  *
  *   node --conditions=@dstream/source --import tsx packages/connector-kafka/bench/kafka.bench.ts 127.0.0.1:9092
  *   node --conditions=@dstream/source --import tsx packages/connector-kafka/bench/kafka.bench.ts testkit
+ *
+ * With PLATFORMATIC_KAFKA=<install>/dist/index.js the raw `@platformatic/kafka` consume → send loop
+ * runs too, on the same broker (no dstream adapter for it yet).
  */
 
 const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
@@ -148,6 +152,17 @@ export async function run(
   const raw = await handWritten(kafka, input, rawOut);
   const ours = await throughDstream(bootstrap, input, dstreamOut, false);
   const exactlyOnce = await throughDstream(bootstrap, input, exactlyOnceOut, true);
+  const platformatic = await platformaticLoop(bootstrap, transform);
+  const others: Array<{ label: string; opsPerSec: number }> = [];
+  if (platformatic !== undefined) {
+    const out = `bench-platformatic-${randomUUID()}`;
+    await createTopic(kafka, out);
+    const rate = await platformatic.run(input, out, RECORDS);
+    others.push({
+      label: `hand-written ${platformatic.name} consume → send loop (${(rate / raw).toFixed(2)}× kafkajs loop)`,
+      opsPerSec: rate,
+    });
+  }
   return {
     name:
       `Kafka → map → Kafka, ${RECORDS} records, ${PARTITIONS} partitions (kafkajs 2.2.4): ` +
@@ -156,6 +171,7 @@ export async function run(
       { label: 'hand-written kafkajs eachBatch → send loop', opsPerSec: raw },
       { label: 'dstream directStream → map → kafkaSink', opsPerSec: ours },
       { label: 'dstream, transactional kafkaSink (exactly-once)', opsPerSec: exactlyOnce },
+      ...others,
     ],
   };
 }

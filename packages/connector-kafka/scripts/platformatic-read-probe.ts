@@ -7,9 +7,13 @@
  *   PLATFORMATIC_KAFKA=/tmp/plat135/node_modules/@platformatic/kafka/dist/index.js \
  *     node --conditions=@dstream/source --import tsx \
  *     packages/connector-kafka/scripts/platformatic-read-probe.ts [bootstrap|start] [records] [highWaterMark]
+ *
+ * PROBE_ONLY=kafkajs|platformatic runs one client's loop only; PROBE_PROFILE=<dir> writes a CPU
+ * profile of each read loop alone (<dir>/<client>-<round>.cpuprofile, for Chrome DevTools).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { dirname, join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { startKafka } from '@dstream/test-servers';
@@ -101,11 +105,30 @@ async function platformaticRead(): Promise<number> {
   return rate;
 }
 
+const only = process.env.PROBE_ONLY;
+const profileDir = process.env.PROBE_PROFILE;
+
+/** Runs `read`, profiled into `<profileDir>/<name>.cpuprofile` when PROBE_PROFILE is set. */
+async function profiled(name: string, read: () => Promise<number>): Promise<number> {
+  if (profileDir === undefined) return read();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await read();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 const rows: Array<Record<string, string | number>> = [];
 try {
   for (let round = 1; round <= 2; round++) {
-    const kj = await kafkajsRead();
-    const pk = await platformaticRead();
+    const kj = only === 'platformatic' ? Number.NaN : await profiled(`kafkajs-${round}`, kafkajsRead);
+    const pk =
+      only === 'kafkajs' ? Number.NaN : await profiled(`platformatic-${version}-${round}`, platformaticRead);
     rows.push({
       round,
       node: process.version,
