@@ -1,7 +1,14 @@
 import type { Accumulator, Batch, DStream, StreamingContext } from '@dstream/core';
 import { directStream, kafkaSink } from '@dstream/connector-kafka';
 import { type PageView, parsePageView } from './events.js';
-import { type UserTotal, type WindowRecord, historySink, leaderboardSink, totalsSink } from './outputs.js';
+import {
+  type UserTotal,
+  type WindowRecord,
+  batchLedgerSink,
+  historySink,
+  leaderboardSink,
+  totalsSink,
+} from './outputs.js';
 import type { RunConfig } from './run-config.js';
 
 export interface ClickstreamStreams {
@@ -48,6 +55,10 @@ export function clickstreamJob(ctx: StreamingContext, config: RunConfig): Clicks
     maxRatePerPartition: 2000,
     offsetStore: cleanSink.offsetStore!, // without a checkpoint: resume where the clean sink committed
   });
+  // The ledger of what each batch read: what the verifier checks the windows against.
+  records
+    .transform((batch) => [[{ time: batch.time, ranges: batch.offsetRanges ?? [] }]])
+    .to(batchLedgerSink(config));
   const parsed = records.map((r) => ({
     view: parsePageView(r.value ?? '', r.partition, r.offset),
     id: `${r.partition}-${r.offset}`,
@@ -99,5 +110,5 @@ export function clickstreamJob(ctx: StreamingContext, config: RunConfig): Clicks
 function windowRecord(batch: Batch<[string, number]>): WindowRecord {
   const counts: Record<string, number> = {};
   for (const [page, n] of batch.partitions.flat()) counts[page] = n;
-  return { time: batch.time, counts, ranges: batch.offsetRanges ?? [] };
+  return { time: batch.time, counts };
 }

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OffsetRange } from '@dstream/core';
@@ -8,11 +10,91 @@ import { type KafkaRawRecord, kafkajsClient } from '@dstream/connector-kafka';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import type { PageView } from './events.js';
-import { HISTORY_FAMILY, type UserTotal, type WindowRecord, leaderboardKeys } from './outputs.js';
+import {
+  type BatchRanges,
+  HISTORY_FAMILY,
+  type UserTotal,
+  type WindowRecord,
+  leaderboardKeys,
+} from './outputs.js';
 import type { RunConfig } from './run-config.js';
 
-/** Every committed record of a topic (read_committed: aborted transactions are not returned). */
-export async function readTopic(brokers: readonly string[], topic: string): Promise<KafkaRawRecord[]> {
+const execFileAsync = promisify(execFile);
+
+export interface TopicRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: string;
+}
+
+/**
+ * Every committed record of a topic, read_committed, by a reader independent of the job's own
+ * client: kcat (librdkafka) when installed, else connector-kafka's kafkajs range reader.
+ */
+export async function readTopic(brokers: readonly string[], topic: string): Promise<TopicRecord[]> {
+  return (await kcatAvailable()) ? readWithKcat(brokers, topic) : readWithKafkajs(brokers, topic);
+}
+
+/** Which reader `readTopic` uses, for the verifier's report. */
+export async function topicReader(): Promise<string> {
+  return (await kcatAvailable()) ? 'kcat' : 'kafkajs';
+}
+
+let kcat: Promise<boolean> | undefined;
+function kcatAvailable(): Promise<boolean> {
+  kcat ??= new Promise((resolve) => execFile('kcat', ['-V'], (error) => resolve(error === null)));
+  return kcat;
+}
+
+async function readWithKcat(brokers: readonly string[], topic: string): Promise<TopicRecord[]> {
+  // Tab-separated: partition, offset, key length (-1 = null), key, value. Values are JSON or our
+  // malformed strings (no tabs, no newlines).
+  const { stdout } = await execFileAsync(
+    'kcat',
+    [
+      '-b',
+      brokers.join(','),
+      '-C',
+      '-t',
+      topic,
+      '-e',
+      '-q',
+      '-X',
+      'isolation.level=read_committed',
+      '-f',
+      '%p\t%o\t%K\t%k\t%s\n',
+    ],
+    { maxBuffer: 512 * 1024 * 1024, timeout: 120_000 },
+  );
+  const out: TopicRecord[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line.length === 0) continue;
+    const [p, o, keyLength, key, ...value] = line.split('\t');
+    out.push({
+      topic,
+      partition: Number(p),
+      offset: Number(o),
+      key: keyLength === '-1' ? null : (key ?? ''),
+      value: value.join('\t'),
+    });
+  }
+  return out;
+}
+
+async function readWithKafkajs(brokers: readonly string[], topic: string): Promise<TopicRecord[]> {
+  const records = await readRawWithKafkajs(brokers, topic);
+  return records.map((r) => ({
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    key: r.key === null ? null : r.key.toString(),
+    value: r.value?.toString() ?? '',
+  }));
+}
+
+async function readRawWithKafkajs(brokers: readonly string[], topic: string): Promise<KafkaRawRecord[]> {
   const client = kafkajsClient({ brokers: [...brokers], clientId: 'dstream-demo-verify' });
   try {
     const out: KafkaRawRecord[] = [];
@@ -63,14 +145,11 @@ export async function readWindows(
     const keys = leaderboardKeys(config.names.redisPrefix);
     const times = (await redis.zrange(keys.windows, '0', '-1')).map(Number).sort((a, b) => a - b);
     const windows: WindowRecord[] = [];
-    for (const time of times) {
-      const ranges = JSON.parse((await redis.get(keys.slide(time))) ?? '[]') as OffsetRange[];
+    for (const time of times)
       windows.push({
         time,
         counts: zsetToRecord(await redis.zrange(keys.window(time), '0', '-1', 'WITHSCORES')),
-        ranges,
       });
-    }
     return { windows, latest: zsetToRecord(await redis.zrange(keys.latest, '0', '-1', 'WITHSCORES')) };
   } finally {
     redis.disconnect();
@@ -81,6 +160,23 @@ function zsetToRecord(flat: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = Number(flat[i + 1]);
   return out;
+}
+
+/** The batch ledger: the offset ranges each batch time read. */
+export async function readBatchLedger(config: RunConfig): Promise<BatchRanges[]> {
+  const choice = config.outputs.redis;
+  if ('standIn' in choice) return await readStandIn<BatchRanges>(join(choice.standIn, 'batches'));
+  const redis = new Redis(choice.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    const keys = leaderboardKeys(config.names.redisPrefix);
+    const out: BatchRanges[] = [];
+    for (const time of (await redis.zrange(keys.batches, '0', '-1')).map(Number))
+      out.push({ time, ranges: JSON.parse((await redis.get(keys.batch(time))) ?? '[]') as OffsetRange[] });
+    return out;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The per-user totals: the MySQL table, or the newest complete batch of the stand-in. */

@@ -8,11 +8,15 @@ import { type RedisClient, type RedisCommand, redisProvider, redisSink } from '@
 import type { PageView } from './events.js';
 import type { RunConfig } from './run-config.js';
 
-/** One window of the leaderboard: page views per page, and the source ranges of its last slide. */
+/** One window of the leaderboard: page views per page in (time − window, time]. */
 export interface WindowRecord {
   readonly time: number;
   readonly counts: Readonly<Record<string, number>>;
-  /** The slide's offset ranges: with the previous slide's, exactly the events this window counts. */
+}
+
+/** One batch's source offset ranges: the ledger the window check is computed from. */
+export interface BatchRanges {
+  readonly time: number;
   readonly ranges: readonly OffsetRange[];
 }
 
@@ -29,8 +33,9 @@ export function leaderboardKeys(prefix: string) {
   return {
     latest: `${prefix}:leaderboard`,
     window: (time: number) => `${prefix}:leaderboard:${time}`,
-    slide: (time: number) => `${prefix}:slide:${time}`,
     windows: `${prefix}:windows`,
+    batch: (time: number) => `${prefix}:batch:${time}`,
+    batches: `${prefix}:batches`,
   };
 }
 
@@ -59,13 +64,33 @@ export function leaderboardSink(config: RunConfig): Sink<WindowRecord> {
       if (hasCounts) commands.push({ op: 'zadd', key: keys.window(w.time), scores: w.counts });
       commands.push(
         { op: 'expire', key: keys.window(w.time), seconds: windowTtlSeconds },
-        { op: 'set', key: keys.slide(w.time), value: JSON.stringify(w.ranges), ttlSeconds: windowTtlSeconds },
         { op: 'zadd', key: keys.windows, scores: { [String(w.time)]: w.time } },
         { op: 'del', key: keys.latest },
       );
       if (hasCounts) commands.push({ op: 'zadd', key: keys.latest, scores: w.counts });
       return commands;
     },
+  });
+}
+
+/**
+ * The batch ledger: which offset ranges each batch time read (SET per batch time: a replay of the
+ * batch, always over the same ranges, rewrites the same value). A window at T must count exactly
+ * the events of the batches in (T − window, T].
+ */
+export function batchLedgerSink(config: RunConfig): Sink<BatchRanges> {
+  const choice = config.outputs.redis;
+  if ('standIn' in choice) return standIn<BatchRanges>(join(choice.standIn, 'batches', 'batch'));
+  redis ??= redisProvider(choice.url, 'dstream-demo');
+  const keys = leaderboardKeys(config.names.redisPrefix);
+  return redisSink<BatchRanges>({
+    mode: 'pipelined',
+    idempotent: true,
+    provider: redis,
+    commands: (b): RedisCommand[] => [
+      { op: 'set', key: keys.batch(b.time), value: JSON.stringify(b.ranges), ttlSeconds: windowTtlSeconds },
+      { op: 'zadd', key: keys.batches, scores: { [String(b.time)]: b.time } },
+    ],
   });
 }
 

@@ -1,6 +1,13 @@
 import type { OffsetRange } from '@dstream/core';
 import { type PageView, parsePageView, rawEventAt } from './events.js';
-import { readHistory, readTopic, readTotals, readWindows } from './output-readers.js';
+import {
+  readBatchLedger,
+  readHistory,
+  readTopic,
+  readTotals,
+  readWindows,
+  topicReader,
+} from './output-readers.js';
 import type { RunConfig } from './run-config.js';
 
 export interface Check {
@@ -15,6 +22,8 @@ export interface VerifyReport {
   readonly inputEvents: number;
   readonly validEvents: number;
   readonly malformedEvents: number;
+  /** Times of the windows whose counts differ from the events of their batches. */
+  readonly wrongWindows: readonly number[];
 }
 
 const rangeKey = (topic: string, partition: number): string => `${topic}/${partition}`;
@@ -45,7 +54,7 @@ export async function verifyRun(
   const malformed = new Set<string>();
   const byOffset = new Map<string, Map<number, PageView | undefined>>();
   for (const r of input) {
-    const raw = r.value?.toString() ?? '';
+    const raw = r.value;
     if (raw !== rawEventAt(config.seed, r.partition, r.offset))
       notGenerated.push(`${r.partition}@${r.offset}`);
     const view = parsePageView(raw, r.partition, r.offset);
@@ -64,17 +73,18 @@ export async function verifyRun(
 
   // Kafka: cleaned events and dead letters, read_committed, each exactly once.
   const clean = await readTopic(config.brokers, config.topics.clean);
+  const reader = await topicReader();
   checks.push(
     exactlyOnce(
-      'kafka cleaned events (read_committed)',
-      clean.map((r) => JSON.parse(r.value!.toString()) as PageView),
+      `kafka cleaned events (read_committed, ${reader})`,
+      clean.map((r) => JSON.parse(r.value) as PageView),
       expected,
       drained,
     ),
   );
   const dead = await readTopic(config.brokers, config.topics.deadLetter);
-  const deadIds = dead.map((r) => r.key!.toString());
-  checks.push(exactlyOnceIds('kafka dead letters (read_committed)', deadIds, malformed, drained));
+  const deadIds = dead.map((r) => r.key ?? '');
+  checks.push(exactlyOnceIds(`kafka dead letters (read_committed, ${reader})`, deadIds, malformed, drained));
 
   // Per-user totals.
   const perUser = new Map<string, { views: number; last: PageView }>();
@@ -127,13 +137,15 @@ export async function verifyRun(
     `${seen.size} distinct events in ${new Set(history.map((h) => h.user)).size} users' rows (a replay rewrites the same cell)`,
   );
 
-  checks.push(...(await windowChecks(config, byOffset, drained)));
+  const windowed = await windowChecks(config, byOffset, drained);
+  checks.push(...windowed.checks);
   return {
     ok: checks.every((c) => c.ok),
     checks,
     inputEvents: input.length,
     validEvents: expected.size,
     malformedEvents: malformed.size,
+    wrongWindows: windowed.wrong,
   };
 }
 
@@ -186,72 +198,79 @@ function exactlyOnceIds(
 }
 
 /**
- * A window's counts must equal the events of its slides (its own and the ones before it that the
- * window still covers); adjacent slides must not overlap; together they cover the input.
+ * The batch ledger must split the input into disjoint ranges (nothing read twice) covering all of it
+ * (nothing lost); each window at T must count exactly the events of the batches in (T − window, T];
+ * the latest leaderboard must be the last window.
  */
 async function windowChecks(
   config: RunConfig,
   byOffset: ReadonlyMap<string, ReadonlyMap<number, PageView | undefined>>,
   drained: boolean,
-): Promise<Check[]> {
-  const { windows, latest } = await readWindows(config);
-  const slides = new Map(windows.map((w) => [w.time, w.ranges]));
-  const problems: string[] = [];
-  const first = windows[0]?.time ?? 0;
-  const perWindow = config.windowMs / config.slideMs;
-  for (const w of windows) {
-    const covered: OffsetRange[] = [];
-    for (let k = 0; k < perWindow; k++) {
-      const t = w.time - k * config.slideMs;
-      const ranges = slides.get(t);
-      if (ranges === undefined) {
-        if (t >= first) problems.push(`window ${w.time}: slide ${t} missing`);
-        continue;
-      }
-      covered.push(...ranges);
-    }
-    const overlap = overlapping(covered);
-    if (overlap !== undefined) problems.push(`window ${w.time}: ${overlap}`);
-    const want: Record<string, number> = {};
-    for (const r of covered) {
-      const offsets = byOffset.get(rangeKey(r.topic, r.partition));
-      for (let o = r.fromOffset; o < r.untilOffset; o++) {
-        const v = offsets?.get(o);
-        if (v !== undefined) want[v.page] = (want[v.page] ?? 0) + 1;
-      }
-    }
-    if (!sameCounts(want, w.counts))
-      problems.push(`window ${w.time}: ${JSON.stringify(w.counts)}, expected ${JSON.stringify(want)}`);
-  }
+): Promise<{ checks: Check[]; wrong: number[] }> {
+  const ledger = await readBatchLedger(config);
+  const ledgerProblems: string[] = [];
+  const all = ledger.flatMap((b) => b.ranges.filter((r) => r.untilOffset > r.fromOffset));
+  const overlap = overlapping(all);
+  if (overlap !== undefined) ledgerProblems.push(`two batches read the same offsets: ${overlap}`);
   if (drained) {
-    const all: OffsetRange[] = windows.flatMap((w) => w.ranges);
     for (const [k, offsets] of byOffset) {
-      const [topic, p] = [k.slice(0, k.lastIndexOf('/')), Number(k.slice(k.lastIndexOf('/') + 1))];
+      const cut = k.lastIndexOf('/');
+      const [topic, p] = [k.slice(0, cut), Number(k.slice(cut + 1))];
       const end = Math.max(-1, ...offsets.keys()) + 1;
       const mine = all
         .filter((r) => r.topic === topic && r.partition === p)
         .sort((a, b) => a.fromOffset - b.fromOffset);
       let upTo = 0;
       for (const r of mine) if (r.fromOffset <= upTo) upTo = Math.max(upTo, r.untilOffset);
-      if (upTo < end) problems.push(`slides of ${k} cover [0, ${upTo}) of [0, ${end})`);
+      if (upTo < end) ledgerProblems.push(`batches of ${k} read [0, ${upTo}) of [0, ${end})`);
     }
+  }
+  const ledgerName = `${'standIn' in config.outputs.redis ? 'stand-in (files)' : 'redis'} batch ledger`;
+  const checks: Check[] = [
+    {
+      name: ledgerName,
+      ok: ledgerProblems.length === 0 && ledger.length > 0,
+      detail:
+        ledgerProblems.length > 0
+          ? ledgerProblems.slice(0, 5).join('; ')
+          : `${ledger.length} batches, disjoint ranges covering the input`,
+    },
+  ];
+
+  const { windows, latest } = await readWindows(config);
+  const problems: string[] = [];
+  const wrong: number[] = [];
+  for (const w of windows) {
+    const want: Record<string, number> = {};
+    for (const b of ledger) {
+      if (b.time <= w.time - config.windowMs || b.time > w.time) continue;
+      for (const r of b.ranges) {
+        const offsets = byOffset.get(rangeKey(r.topic, r.partition));
+        for (let o = r.fromOffset; o < r.untilOffset; o++) {
+          const v = offsets?.get(o);
+          if (v !== undefined) want[v.page] = (want[v.page] ?? 0) + 1;
+        }
+      }
+    }
+    if (!sameCounts(want, w.counts)) wrong.push(w.time);
+    if (!sameCounts(want, w.counts))
+      problems.push(`window ${w.time}: ${JSON.stringify(w.counts)}, expected ${JSON.stringify(want)}`);
   }
   const last = windows.at(-1);
   if (last !== undefined && latest !== undefined && !sameCounts(last.counts, latest))
     problems.push(`latest leaderboard ${JSON.stringify(latest)} is not window ${last.time}`);
   const name = `${'standIn' in config.outputs.redis ? 'stand-in (files)' : 'redis'} leaderboard windows`;
-  return [
-    {
-      name,
-      ok: problems.length === 0 && windows.length > 0,
-      detail:
-        problems.length > 0
-          ? problems.slice(0, 5).join('; ')
-          : windows.length === 0
-            ? 'no window was written'
-            : `${windows.length} windows of ${config.windowMs / 1000} s every ${config.slideMs / 1000} s, each equal to the events of its slides`,
-    },
-  ];
+  checks.push({
+    name,
+    ok: problems.length === 0 && windows.length > 0,
+    detail:
+      problems.length > 0
+        ? problems.slice(0, 5).join('; ')
+        : windows.length === 0
+          ? 'no window was written'
+          : `${windows.length} windows of ${config.windowMs / 1000} s every ${config.slideMs / 1000} s, each equal to the events of its batches`,
+  });
+  return { checks, wrong };
 }
 
 function overlapping(ranges: readonly OffsetRange[]): string | undefined {
