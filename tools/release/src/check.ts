@@ -8,6 +8,7 @@ import {
   runExample,
   runServedExample,
 } from './consumer.js';
+import { checkBins } from './bins.js';
 import { build } from './build.js';
 import { examplePlan } from './examples.js';
 import { lintTarball } from './lint.js';
@@ -89,6 +90,9 @@ export async function releaseCheck(root: string, options: CheckOptions = {}): Pr
     consumerDir = project.dir;
     log(`compile: ${examples.length} README examples with tsc (strict, NodeNext, skipLibCheck off)`);
     await compileExamples(project, examples);
+
+    log('bins: dstream run, dstream-kafka-testkit');
+    failures.push(...(await checkBins(project)));
 
     const reports: PackageReport[] = [];
     for (const [i, example] of examples.entries()) {
