@@ -219,3 +219,57 @@ describe('executors: a source that decodes where partitions are processed', () =
     expect(inline.records).toEqual([4, 1, 4]);
   }, 60_000);
 });
+
+describe('executors: a source that reads its planned partitions where they are processed', () => {
+  it('executors read the ranges the driver planned; results equal the driver alone', async () => {
+    const job = await import('./fixtures/reading-source-job.js');
+    const url = new URL('./fixtures/reading-source-job.ts', import.meta.url);
+    const plans: Array<Array<[number, number]>> = [
+      [
+        [0, 10],
+        [10, 25],
+      ],
+      [[25, 26]],
+      [
+        [26, 30],
+        [30, 31],
+        [31, 40],
+      ],
+    ];
+    const runWith = async (executors: number) => {
+      job.sums.clear();
+      job.plans.length = 0;
+      job.plans.push(...plans);
+      const clock = new ManualClock();
+      const ctx = await StreamingContext.fromModule(url, 'readingJob', {
+        batchInterval: 1000,
+        clock,
+        executors,
+        logger: quiet,
+      });
+      await ctx.start();
+      for (let i = 1; i <= plans.length; i++) {
+        clock.advance(1000);
+        await ctx.whenBatchCompleted(i * 1000);
+      }
+      await ctx.stop();
+      return {
+        sums: new Map(job.sums),
+        driver: accumulator(ctx, 'read on the driver'),
+        executors: accumulator(ctx, 'read on executors'),
+        written: accumulator(ctx, 'records written'),
+      };
+    };
+    const inline = await runWith(0);
+    const parallel = await runWith(2);
+    expect(inline.sums.get(1000)).toEqual([
+      [0, 0 + 3 + 6 + 9 + 12 + 15 + 18 + 21 + 24],
+      [1, 1 + 4 + 7 + 10 + 13 + 16 + 19 + 22],
+      [2, 2 + 5 + 8 + 11 + 14 + 17 + 20 + 23],
+    ]);
+    expect(parallel.sums).toEqual(inline.sums);
+    expect(inline).toMatchObject({ driver: 6, executors: 0, written: 40 });
+    // each of the two outputs reads its 6 partitions on the executors; nothing is read on the driver
+    expect(parallel).toMatchObject({ driver: 0, executors: 12, written: 40 });
+  }, 60_000);
+});

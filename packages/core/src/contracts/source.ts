@@ -84,6 +84,22 @@ export interface Source<T, R = T> {
    */
   decode?(raw: R, emit: (record: T) => void): void;
   /**
+   * Reads one partition of what `compute` planned (say, an offset range) into the stream's
+   * records, where the partition is processed: on an executor, with that executor's own clients
+   * (a `perExecutor` provider), as Spark's KafkaRDD reads on its executors; on the driver only when
+   * the batch is needed there (no executors, or a driver-side operation such as a window or a
+   * join). `compute` then returns the plan and `recordCount`; a failed task reads again, so the
+   * read must return the same records every time. Like `decode`, it runs on the executor's own
+   * copy of the source, which was never started: not with both.
+   * ```ts
+   * async readPartition([range], { executorId }) { return fetchRange(await client.get(), range); }
+   * ```
+   */
+  readPartition?(
+    planned: readonly R[],
+    context: { readonly executorId: number; readonly partition: number },
+  ): Promise<readonly T[]>;
+  /**
    * Called after every output of the batch at `time` succeeded (e.g. commit offsets to the group).
    * ```ts
    * async onBatchCompleted(time, ranges) { await consumer.commit(ranges); }

@@ -1,6 +1,6 @@
 import type { Batch, Time } from '../batch.js';
 import type { Sink } from '../contracts/sink.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StateError } from '../errors.js';
 import type { KeyedMap } from '../keyed-map.js';
 import type { Key } from '../stable-hash.js';
 import type { DStreamGraph } from './dstream-graph.js';
@@ -27,7 +27,19 @@ export interface PartitionScan<T> {
     readonly partitions: ReadonlyArray<readonly unknown[]>;
     readonly chain: DStream<T>;
     readonly identity: boolean;
+    /** Set when the base partitions are what a source planned and its read stream must read them first. */
+    readonly readStreamId?: number;
   };
+}
+
+/** A source's read of planned partitions (Source.readPartition), on an executor or on the driver. */
+export interface RemoteRead {
+  /** The input stream whose batches hold what the source planned. */
+  readonly input: DStream<unknown>;
+  read(
+    planned: readonly unknown[],
+    context: { executorId: number; partition: number },
+  ): Promise<readonly unknown[]>;
 }
 
 /** The map side of a wide operation, run per input partition (on an executor when there are any). */
@@ -73,6 +85,8 @@ export class DStream<T> {
   checkpointed = false;
   /** @internal Set on wide operations whose map side can run on executors. */
   mapSide: MapSide | undefined;
+  /** @internal Set on the read stream of a source that reads its partitions where they are processed. */
+  remoteRead: RemoteRead | undefined;
   private readonly computeFn: ComputeFn<T> | undefined;
   private readonly narrow: { base: DStream<unknown>; step: Step<unknown, T> } | undefined;
   private cached = false;
@@ -138,8 +152,11 @@ export class DStream<T> {
    * The batch at `time` for a consumer that reads it record by record. Fused narrow chains are not
    * materialized: the consumer's emit is called straight from the base partitions.
    */
-  async scan(time: Time): Promise<PartitionScan<T> | undefined> {
-    if (this.narrow !== undefined && !this.cached && !this.generated.has(time)) return this.scanFused(time);
+  async scan(time: Time, remote = false): Promise<PartitionScan<T> | undefined> {
+    if (this.narrow !== undefined && !this.cached && !this.generated.has(time))
+      return this.scanFused(time, remote);
+    if (remote && this.remoteRead !== undefined && !this.generated.has(time))
+      return this.scanPlanned(time, this, this.remoteRead, true);
     const batch = await this.getOrCompute(time);
     if (batch === undefined) return undefined;
     return {
@@ -167,10 +184,35 @@ export class DStream<T> {
     for (let i = 0; i < records.length; i++) push(records[i]);
   }
 
+  /**
+   * The planned partitions of `read`'s source, for tasks on executors that read them there: nothing
+   * is read on the driver (Spark's KafkaRDD reads on its executors).
+   */
+  private async scanPlanned(
+    time: Time,
+    read: DStream<unknown>,
+    remote: RemoteRead,
+    identity: boolean,
+  ): Promise<PartitionScan<T> | undefined> {
+    const planned = await remote.input.getOrCompute(time);
+    if (planned === undefined) return undefined;
+    return {
+      time,
+      numPartitions: planned.partitions.length,
+      meta: derivedMeta(planned, true),
+      run() {
+        throw new StateError('a planned partition is read on an executor, not scanned on the driver');
+      },
+      origin: { partitions: planned.partitions, chain: this, identity, readStreamId: read.id },
+    };
+  }
+
   /** Runs the fused narrow chain over the base stream's partitions. */
-  private async scanFused(time: Time): Promise<PartitionScan<T> | undefined> {
+  private async scanFused(time: Time, remote = false): Promise<PartitionScan<T> | undefined> {
     if (!this.isTimeValid(time)) return undefined;
     const { base, step } = this.narrow!;
+    if (remote && base.remoteRead !== undefined && !base.cached && !base.generated.has(time))
+      return this.scanPlanned(time, base, base.remoteRead, false);
     const baseBatch = await base.getOrCompute(time);
     if (baseBatch === undefined) return undefined;
     return {

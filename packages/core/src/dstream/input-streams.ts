@@ -11,6 +11,7 @@ import { type BlockStore, type ReceiverHandle, ReceiverSupervisor } from '../rec
 import type { Clock } from '../scheduler/clock.js';
 import type { DStreamGraph } from './dstream-graph.js';
 import { DStream } from './dstream.js';
+import { derivedMeta } from './types.js';
 
 /** What input streams need from the context. */
 export interface InputEnvironment {
@@ -94,6 +95,10 @@ export function sourceStream<T, R = T>(env: InputEnvironment, source: Source<T, 
     throw new ConfigError(`ctx.source: ${String(source?.name ?? source)} has no compute(time) method`);
   if (source.decode !== undefined && typeof source.decode !== 'function')
     throw new ConfigError(`ctx.source: ${source.name} has a decode that is not a function`);
+  if (source.readPartition !== undefined && typeof source.readPartition !== 'function')
+    throw new ConfigError(`ctx.source: ${source.name} has a readPartition that is not a function`);
+  if (source.decode !== undefined && source.readPartition !== undefined)
+    throw new ConfigError(`ctx.source: ${source.name} has both decode and readPartition; give one`);
   const stream = inputStream<R>(env, 'source', source.name);
   const rangesByTime = new Map<Time, readonly OffsetRange[]>();
   let lastPartitions = 1;
@@ -142,6 +147,7 @@ export function sourceStream<T, R = T>(env: InputEnvironment, source: Source<T, 
     position: () => source.position?.(),
     restore: (position) => source.restore?.(position),
   });
+  if (source.readPartition !== undefined) return readStream(env, source, stream);
   const decode = source.decode?.bind(source);
   if (decode === undefined) return stream as unknown as DStream<T>;
   // The first fused step of every chain reading this input, so executors run it.
@@ -151,6 +157,32 @@ export function sourceStream<T, R = T>(env: InputEnvironment, source: Source<T, 
     parents: [stream as DStream<unknown>],
     narrow: { base: stream as DStream<unknown>, step: (emit) => (raw) => decode(raw as R, emit) },
   });
+}
+
+/**
+ * The stream of a source that reads its planned partitions itself: read on the driver when its
+ * batch is computed there, or on the executors that process the partitions (see DStream.scan).
+ */
+function readStream<T, R>(env: InputEnvironment, source: Source<T, R>, planned: DStream<R>): DStream<T> {
+  const read = source.readPartition!.bind(source);
+  const stream = new DStream<T>(env.graph, {
+    kind: 'read',
+    params: source.name,
+    parents: [planned as DStream<unknown>],
+    compute: async (time) => {
+      const plan = await planned.getOrCompute(time);
+      if (plan === undefined) return undefined;
+      const partitions = await Promise.all(
+        plan.partitions.map((p, partition) => read(p, { executorId: 0, partition })),
+      );
+      return { time, partitions: partitions as T[][], ...derivedMeta(plan, true) };
+    },
+  });
+  stream.remoteRead = {
+    input: planned as DStream<unknown>,
+    read: (records, context) => read(records as R[], context),
+  };
+  return stream;
 }
 
 /** A receiver's stream plus its supervisor (the context stops receivers first on a graceful stop). */

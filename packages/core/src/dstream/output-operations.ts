@@ -131,7 +131,7 @@ function registerPartitionOutput<T>(
       let numPartitions: number;
       let meta: BatchMeta;
       if (runtime.executors !== undefined) {
-        const scan = await s.scan(time);
+        const scan = await s.scan(time, true);
         if (scan === undefined) return false;
         numPartitions = scan.numPartitions;
         meta = scan.meta;

@@ -119,7 +119,7 @@ export function combineByKey<K extends Key, V, C>(
     params: String(n),
     parents: [parent as DStream<unknown>],
     compute: async (time) => {
-      const scan = await parent.scan(time);
+      const scan = await parent.scan(time, parent.graph.runtime?.executors !== undefined);
       if (scan === undefined) return undefined;
       const partitions = await shuffle(stream, scan, emitInto, mergeCombiners, n);
       return { time, partitions, ...derivedMeta(scan.meta, false) };
@@ -183,7 +183,7 @@ export function countByValue<T extends Key>(
     params: String(n),
     parents: [parent as DStream<unknown>],
     compute: async (time) => {
-      const scan = await parent.scan(time);
+      const scan = await parent.scan(time, parent.graph.runtime?.executors !== undefined);
       if (scan === undefined) return undefined;
       const partitions = await shuffle(stream, scan, emitInto, sum, n);
       return { time, partitions, ...derivedMeta(scan.meta, false) };

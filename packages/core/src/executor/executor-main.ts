@@ -59,13 +59,22 @@ async function main(): Promise<void> {
   const graph = ctx.executorGraph();
   post({ type: 'ready', fingerprint: graph.fingerprint(), graph: graph.describe() });
 
-  const combine = (task: CombineTask): ArrayBuffer => {
+  /** The task's base records: read by the source first when they are what it planned. */
+  const baseRecords = async (task: CombineTask | OutputTask): Promise<readonly unknown[]> => {
+    const records = unpackRecords(task.data);
+    if (task.readStreamId === undefined) return records;
+    const read = graph.streams[task.readStreamId]?.remoteRead;
+    if (read === undefined) throw new Error(`stream #${task.readStreamId} reads no source here`);
+    return read.read(records, { executorId: data.executorId, partition: task.partition });
+  };
+
+  const combine = async (task: CombineTask): Promise<ArrayBuffer> => {
     const wide = graph.streams[task.wideStreamId];
     const chain = graph.streams[task.chainStreamId];
     if (wide?.mapSide === undefined || chain === undefined)
       throw new Error(`stream #${task.wideStreamId} is not a wide operation here`);
     const map = new KeyedMap<unknown, unknown>();
-    chain.runChain(unpackRecords(task.data), wide.mapSide.emitInto(map), task.identity);
+    chain.runChain(await baseRecords(task), wide.mapSide.emitInto(map), task.identity);
     return packRecords([...map.entries()]);
   };
 
@@ -75,7 +84,7 @@ async function main(): Promise<void> {
     if (op?.partitionTask === undefined || chain === undefined)
       throw new Error(`output ${task.outputIndex} has no partition task here`);
     const records: unknown[] = [];
-    chain.runChain(unpackRecords(task.data), (r: unknown) => records.push(r), task.identity);
+    chain.runChain(await baseRecords(task), (r: unknown) => records.push(r), task.identity);
     await op.partitionTask(records, {
       batchTime: task.time,
       partition: task.partition,

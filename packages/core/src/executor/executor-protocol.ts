@@ -24,6 +24,8 @@ interface TaskBase {
   /** The stream whose fused chain turns the base records into the partition's records. */
   readonly chainStreamId: number;
   readonly identity: boolean;
+  /** A source's read stream that turns the base records (what it planned) into records first. */
+  readonly readStreamId?: number;
   /** The base records, v8-serialized into a transferred buffer. */
   readonly data: ArrayBuffer;
 }
