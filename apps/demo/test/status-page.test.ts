@@ -74,17 +74,12 @@ describe('status page', () => {
     expect(await page.title()).toBe('Clickstream — dstream streaming');
     const points = async (): Promise<number> =>
       Number(await page.locator('#input-rate-chart').getAttribute('data-points'));
-    await page.waitForFunction(
-      () => Number(document.querySelector('#input-rate-chart')?.getAttribute('data-points')) >= 2,
-      undefined,
-      { timeout: 20_000 },
-    );
+    // Evaluated in the page (a string: this file is type-checked without the DOM library).
+    const chartHasAtLeast = (n: number): string =>
+      `Number(document.querySelector('#input-rate-chart')?.getAttribute('data-points')) >= ${n}`;
+    await page.waitForFunction(chartHasAtLeast(2), undefined, { timeout: 20_000 });
     const before = await points();
-    await page.waitForFunction(
-      (n) => Number(document.querySelector('#input-rate-chart')?.getAttribute('data-points')) >= n + 3,
-      before,
-      { timeout: 20_000 },
-    );
+    await page.waitForFunction(chartHasAtLeast(before + 3), undefined, { timeout: 20_000 });
     expect(await points()).toBeGreaterThanOrEqual(before + 3);
     expect(await page.locator('#input-rate-chart polyline').count()).toBe(1);
     expect(await page.locator('#delay-chart polyline').count()).toBe(2);
@@ -92,14 +87,14 @@ describe('status page', () => {
     const outputs = await page.locator('#outputs tbody tr').allInnerTexts();
     expect(outputs.filter((row) => row.includes('exactly-once'))).toHaveLength(6);
     expect(outputs.join('\n')).toMatch(/kafka cleaned events\s+exactly-once/);
-    expect(await page.locator('#receivers tbody').innerText()).toMatch(/no receivers: direct streams/);
-    expect(await page.locator('#inputs').innerText()).toMatch(/Kafka direct stream of 'clicks-/);
+    expect(await page.locator('#receivers tbody').textContent()).toMatch(/no receivers: direct streams/);
+    expect(await page.locator('#inputs').textContent()).toMatch(/Kafka direct stream of 'clicks-/);
     const batchRows = await page.locator('#batches tbody tr').allInnerTexts();
     expect(batchRows.length).toBeGreaterThanOrEqual(3);
     expect(batchRows.join('\n')).toMatch(
       /\d\d:\d\d:\d\d\s+\d+\s+[\d.]+\/s\s+\d+ ms\s+\d+ ms\s+\d+ ms\s+completed/,
     );
-    expect(await page.locator('#errors tbody').innerText()).toMatch(/none/);
+    expect(await page.locator('#errors tbody').textContent()).toMatch(/none/);
     await page.screenshot({ path: screenshotPath, fullPage: true });
     await page.close();
     expect(await demo).toBe(0);
