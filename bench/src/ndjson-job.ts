@@ -1,9 +1,12 @@
 // The CPU-bound job of the executor benchmark: JSON parse + filter + reduceByKey over NDJSON.
-import type { DStream, StreamingContext } from '@dstream/core';
+import { readFile } from 'node:fs/promises';
+import type { DStream, Source, StreamingContext } from '@dstream/core';
 
 export const queue: string[][] = [];
 /** The same events as raw NDJSON chunks (what a file, a socket or Kafka hands over): bytes, not objects. */
 export const chunkQueue: Buffer[][] = [];
+/** The same events in NDJSON files, one file per partition: the driver plans, executors read. */
+export const fileQueue: string[][] = [];
 export const seen: { keys: number } = { keys: 0 };
 
 interface PageView {
@@ -33,6 +36,22 @@ export function pageTimesFromChunks(ctx: StreamingContext): void {
   sumByPage(
     ctx.queueStream(chunkQueue, { partitionSize: 1 }).flatMap((chunk) => chunk.toString('utf8').split('\n')),
   );
+}
+
+/** The files are read where their partitions are processed (Source.readPartition). */
+export function pageTimesFromFiles(ctx: StreamingContext): void {
+  const files: Source<string, string> = {
+    name: 'ndjson-files',
+    replayable: false,
+    replayReason: 'the benchmark queues its files in memory',
+    async compute() {
+      return { partitions: (fileQueue.shift() ?? []).map((file) => [file]) };
+    },
+    async readPartition([file]) {
+      return (await readFile(file!, 'utf8')).split('\n');
+    },
+  };
+  sumByPage(ctx.source(files));
 }
 
 /** The lines as NDJSON chunks of `linesPerChunk` lines. */
