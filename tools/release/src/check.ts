@@ -48,32 +48,32 @@ export async function releaseCheck(root: string, options: CheckOptions = {}): Pr
   const log = options.log ?? (() => {});
   const failures: string[] = [];
   const packages = publicPackages(root);
-  if (options.skipBuild !== true) {
-    log('build: turbo run build (cached outputs are reused)');
-    try {
-      await build(
-        root,
-        packages.map((p) => p.name),
-      );
-    } catch (error) {
-      return { packages: [], failures: [(error as Error).message] };
-    }
-  }
-
   const tarballs = mkdtempSync(join(tmpdir(), 'dstream-tarballs-'));
   let consumerDir: string | undefined;
   try {
-    const packed: PackedPackage[] = [];
-    for (const pkg of packages) {
-      const result = await pack(pkg, tarballs);
-      log(`pack: ${basename(result.tarball)} (${result.files.length} files)`);
-      for (const problem of packedFileProblems(result, binFiles(pkg.manifest))) {
-        failures.push(`${pkg.name}: ${problem}`);
+    const packAll = async (): Promise<PackedPackage[]> => {
+      const packed: PackedPackage[] = [];
+      for (const pkg of packages) {
+        const result = await pack(pkg, tarballs);
+        log(`pack: ${basename(result.tarball)} (${result.files.length} files)`);
+        for (const problem of packedFileProblems(result, binFiles(pkg.manifest))) {
+          failures.push(`${pkg.name}: ${problem}`);
+        }
+        failures.push(...(await lintTarball(root, result)));
+        packed.push(result);
       }
-      failures.push(...(await lintTarball(root, result)));
-      packed.push(result);
-    }
-    log('lint: publint --strict and attw --profile esm-only done');
+      log('lint: publint --strict and attw --profile esm-only done');
+      return packed;
+    };
+    if (options.skipBuild !== true) log('build: turbo run build (cached outputs are reused)');
+    const packed =
+      options.skipBuild === true
+        ? await packAll()
+        : await build(
+            root,
+            packages.map((p) => p.name),
+            packAll,
+          );
 
     const examples: ExampleFile[] = [];
     const extras: string[] = [];

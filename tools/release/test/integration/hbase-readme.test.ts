@@ -25,11 +25,10 @@ describe('connector-hbase README example', () => {
   it('runs from the packed tarballs against a real HBase and prints the exact count', async () => {
     const { zookeeper } = await useHBase();
     const names = ['@dstream/core', '@dstream/connector-hbase'];
-    await build(root, names);
     const tarballs = mkdtempSync(join(tmpdir(), 'dstream-tarballs-'));
     cleanups.push(tarballs);
     const packages = publicPackages(root).filter((p) => names.includes(p.name));
-    const packed = await Promise.all(packages.map((p) => pack(p, tarballs)));
+    const packed = await build(root, names, () => Promise.all(packages.map((p) => pack(p, tarballs))));
 
     const readmePath = join(root, 'packages', 'connector-hbase', 'README.md');
     const { code, extraInstalls } = readmeExample(readFileSync(readmePath, 'utf8'), readmePath);
