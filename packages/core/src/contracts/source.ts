@@ -90,7 +90,7 @@ export interface Source<T, R = T> {
    * the batch is needed there (no executors, or a driver-side operation such as a window or a
    * join). `compute` then returns the plan and `recordCount`; a failed task reads again, so the
    * read must return the same records every time. Like `decode`, it runs on the executor's own
-   * copy of the source, which was never started: not with both.
+   * copy of the source, which was never started. A source has `decode` or `readPartition`, not both.
    * ```ts
    * async readPartition([range], { executorId }) { return fetchRange(await client.get(), range); }
    * ```
