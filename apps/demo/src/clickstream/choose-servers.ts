@@ -22,27 +22,28 @@ export interface ServerWishes {
   readonly zookeeper: string | undefined;
   readonly noRedis: boolean;
   readonly noMysql: boolean;
-  readonly redisPort: number;
-  readonly mysqlPort: number;
+  readonly redis: { readonly host: string; readonly port: number };
+  readonly mysql: { readonly host: string; readonly port: number };
 }
 
 /** Picks each output's target: the server when reachable (or required), else the file stand-in. */
 export async function chooseOutputs(wishes: ServerWishes, runDir: string): Promise<OutputChoice> {
   const standIns = join(runDir, 'stand-ins');
-  const redisUp = !wishes.noRedis && (await reachable('127.0.0.1', wishes.redisPort));
-  const mysqlUp = !wishes.noMysql && (await reachable('127.0.0.1', wishes.mysqlPort));
+  const { redis, mysql } = wishes;
+  const redisUp = !wishes.noRedis && (await reachable(redis.host, redis.port));
+  const mysqlUp = !wishes.noMysql && (await reachable(mysql.host, mysql.port));
   if (wishes.real && (!redisUp || !mysqlUp)) {
     const missing = [
-      !redisUp && `Redis on 127.0.0.1:${wishes.redisPort}`,
-      !mysqlUp && `MySQL on 127.0.0.1:${wishes.mysqlPort}`,
+      !redisUp && `Redis on ${redis.host}:${redis.port}`,
+      !mysqlUp && `MySQL on ${mysql.host}:${mysql.port}`,
     ];
     throw new Error(
       `--real needs ${missing.filter(Boolean).join(' and ')} (start them, or run without --real)`,
     );
   }
   return {
-    redis: redisUp ? { url: `redis://127.0.0.1:${wishes.redisPort}` } : { standIn: standIns },
-    mysql: mysqlUp ? { host: '127.0.0.1', port: wishes.mysqlPort, database: 'test' } : { standIn: standIns },
+    redis: redisUp ? { url: `redis://${redis.host}:${redis.port}` } : { standIn: standIns },
+    mysql: mysqlUp ? { host: mysql.host, port: mysql.port, database: 'test' } : { standIn: standIns },
     hbase: wishes.zookeeper !== undefined ? { zookeeper: wishes.zookeeper } : { standIn: standIns },
   };
 }
@@ -56,13 +57,13 @@ export function describeOutputs(outputs: OutputChoice): string[] {
       'redis',
       outputs.redis,
       `Redis ${'url' in outputs.redis ? outputs.redis.url : ''}`,
-      'embedded stand-in: files via connector-file (no Redis on 127.0.0.1:6379)',
+      'embedded stand-in: files via connector-file (no Redis reachable)',
     ),
     where(
       'mysql',
       outputs.mysql,
       `MySQL ${'host' in outputs.mysql ? `${outputs.mysql.host}:${outputs.mysql.port}/${outputs.mysql.database}` : ''}`,
-      'embedded stand-in: files via connector-file (no MySQL on 127.0.0.1:3306)',
+      'embedded stand-in: files via connector-file (no MySQL reachable)',
     ),
     where(
       'hbase',

@@ -14,8 +14,11 @@ export interface DemoOptions {
   readonly verify: boolean;
   readonly noRedis: boolean;
   readonly noMysql: boolean;
-  readonly redisPort: number;
-  readonly mysqlPort: number;
+  /** host:port of Redis and MySQL (default 127.0.0.1:6379 and 127.0.0.1:3306). */
+  readonly redis: { readonly host: string; readonly port: number };
+  readonly mysql: { readonly host: string; readonly port: number };
+  /** Where the status page listens (127.0.0.1 unless a container publishes it). */
+  readonly statusHost: string;
 }
 
 export const usage = `dstream demo: the clickstream pipeline (Kafka → clean → Kafka, Redis, MySQL, HBase)
@@ -32,6 +35,9 @@ export const usage = `dstream demo: the clickstream pipeline (Kafka → clean �
   --batch-interval MS     default 1000 (window 10 s, slide 5 s)
   --seed N                the generator's seed (default 7)
   --status-port N         status page port (default 4040; 0 = any free port; -1 = none)
+  --status-host HOST      status page address (default 127.0.0.1)
+  --redis host:port       default 127.0.0.1:6379
+  --mysql host:port       default 127.0.0.1:3306 (user root, no password, database test)
   --no-redis, --no-mysql  use the stand-in even if the server is reachable`;
 
 export class UsageError extends Error {}
@@ -91,7 +97,14 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions {
     verify: flags.has('verify'),
     noRedis: flags.has('no-redis'),
     noMysql: flags.has('no-mysql'),
-    redisPort: num('redis-port', 6379, 1)!,
-    mysqlPort: num('mysql-port', 3306, 1)!,
+    redis: hostPort('redis', values.get('redis') ?? '127.0.0.1:6379'),
+    mysql: hostPort('mysql', values.get('mysql') ?? '127.0.0.1:3306'),
+    statusHost: values.get('status-host') ?? '127.0.0.1',
   };
+}
+
+function hostPort(name: string, value: string): { host: string; port: number } {
+  const m = /^([^:\s]+):(\d{1,5})$/.exec(value);
+  if (m === null) throw new UsageError(`--${name} needs host:port, got ${JSON.stringify(value)}`);
+  return { host: m[1]!, port: Number(m[2]) };
 }

@@ -91,7 +91,7 @@ export async function runDemo(
   );
   let status: StatusServer | undefined;
   if (options.statusPort !== undefined) {
-    status = await startStatusServer(model, 'Clickstream', options.statusPort);
+    status = await startStatusServer(model, 'Clickstream', options.statusPort, options.statusHost);
     write(`status page: ${status.url}`);
   }
   for (const g of ctx.guarantees()) write(`  output ${g.output}: ${g.guarantee}`);
@@ -180,8 +180,8 @@ async function newRun(
       zookeeper,
       noRedis: options.noRedis,
       noMysql: options.noMysql,
-      redisPort: options.redisPort,
-      mysqlPort: options.mysqlPort,
+      redis: options.redis,
+      mysql: options.mysql,
     },
     runDir,
   );

@@ -8,11 +8,12 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** Serves the status page and its JSON on 127.0.0.1 (a busy port falls back to a free one). */
+/** Serves the status page and its JSON (on 127.0.0.1 by default; a busy port falls back to a free one). */
 export async function startStatusServer(
   model: StatusModel,
   appName: string,
   port: number,
+  host = '127.0.0.1',
 ): Promise<StatusServer> {
   const html = statusPageHtml(appName);
   const server: Server = createServer((req, res) => {
@@ -30,7 +31,7 @@ export async function startStatusServer(
   const listen = (p: number): Promise<void> =>
     new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(p, '127.0.0.1', () => {
+      server.listen(p, host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -43,7 +44,7 @@ export async function startStatusServer(
   }
   const { port: actual } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${actual}/`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actual}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
