@@ -27,15 +27,24 @@ export async function main(argv: string[]): Promise<KafkaTestCluster | undefined
     throw new Error(`--port must be 0-65535, got ${values.port}`);
   if (!Number.isInteger(brokers) || brokers < 1)
     throw new Error(`--brokers must be >= 1, got ${values.brokers}`);
-  const cluster = await KafkaTestCluster.start({ brokers, port, host: values.host });
-  console.log(
-    `dstream-kafka-testkit: ${brokers} broker(s) listening, bootstrap ${cluster.bootstrap.join(',')}`,
-  );
+  // Signal handlers go in before the bootstrap line: whoever reads that line may signal at once.
+  let started: KafkaTestCluster | undefined;
+  let stopRequested = false;
   const stop = () => {
-    cluster.stop().then(() => process.exit(0));
+    stopRequested = true;
+    if (started) started.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const cluster = await KafkaTestCluster.start({ brokers, port, host: values.host });
+  started = cluster;
+  if (stopRequested) {
+    await cluster.stop();
+    process.exit(0);
+  }
+  console.log(
+    `dstream-kafka-testkit: ${brokers} broker(s) listening, bootstrap ${cluster.bootstrap.join(',')}`,
+  );
   return cluster;
 }
 
