@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Sink, SinkContext } from '../contracts/sink.js';
-import type { Source } from '../contracts/source.js';
+import type { Source, SourceBatch } from '../contracts/source.js';
 
 /** What a connector gives the shared sink suite: a fresh sink and a way to read its target. */
 export interface SinkHarness<T> {
@@ -106,9 +106,9 @@ export function describeSinkContract<T>(name: string, setup: () => Promise<SinkH
 }
 
 /** What a connector gives the shared source suite. */
-export interface SourceHarness<T> {
-  /** A new source over the same upstream data (called again to simulate a restart). */
-  createSource(): Source<T>;
+export interface SourceHarness<T, R = T> {
+  /** A new source over the same upstream data (called again to simulate a restart, or an executor's copy). */
+  createSource(): Source<T, R>;
   /** Appends records upstream. */
   produce(count: number): Promise<void>;
   /** A record's identity, to check nothing is read twice or skipped. */
@@ -125,7 +125,10 @@ export interface SourceHarness<T> {
  * describeSourceContract('fileSource', async () => ({ createSource, produce, identity }));
  * ```
  */
-export function describeSourceContract<T>(name: string, setup: () => Promise<SourceHarness<T>>): void {
+export function describeSourceContract<T, R = T>(
+  name: string,
+  setup: () => Promise<SourceHarness<T, R>>,
+): void {
   describe(`source contract: ${name}`, () => {
     it('declares its name and replayability with a reason', async () => {
       const h = await setup();
@@ -149,7 +152,7 @@ export function describeSourceContract<T>(name: string, setup: () => Promise<Sou
         const seen: string[] = [];
         for (let i = 1; i <= 5; i++) {
           const batch = await source.compute(i * step);
-          for (const p of batch.partitions) for (const r of p) seen.push(h.identity(r));
+          for (const p of await recordsOf(source, batch)) for (const r of p) seen.push(h.identity(r));
           await source.onBatchCompleted?.(i * step, batch.offsetRanges ?? []);
           if (i === 2) await h.produce(10);
         }
@@ -174,6 +177,7 @@ export function describeSourceContract<T>(name: string, setup: () => Promise<Sou
         await first.start?.({ batchInterval: step, rateLimit: () => undefined, log: () => {} });
         await h.produce(10);
         const b1 = await first.compute(step);
+        const r1 = await recordsOf(first, b1);
         await first.onBatchCompleted?.(step, b1.offsetRanges ?? []);
         const position = first.position();
         await first.stop?.();
@@ -181,11 +185,11 @@ export function describeSourceContract<T>(name: string, setup: () => Promise<Sou
         second.restore?.(position);
         await second.start?.({ batchInterval: step, rateLimit: () => undefined, log: () => {} });
         const seen = new Set<string>();
-        for (const p of b1.partitions) for (const r of p) seen.add(h.identity(r));
+        for (const p of r1) for (const r of p) seen.add(h.identity(r));
         let after = 0;
         for (let i = 2; i <= 4; i++) {
           const b = await second.compute(i * step);
-          for (const p of b.partitions) {
+          for (const p of await recordsOf(second, b)) {
             for (const r of p) {
               expect(seen.has(h.identity(r))).toBe(false);
               seen.add(h.identity(r));
@@ -195,11 +199,60 @@ export function describeSourceContract<T>(name: string, setup: () => Promise<Sou
           await second.onBatchCompleted?.(i * step, b.offsetRanges ?? []);
         }
         expect(seen.size).toBe(15);
-        expect(after).toBe(15 - b1.partitions.reduce((n, p) => n + p.length, 0));
+        expect(after).toBe(15 - r1.reduce((n, p) => n + p.length, 0));
       } finally {
         await second.stop?.();
         await h.cleanup?.();
       }
     });
+
+    it('reads a planned partition alike twice, also on a copy that was never started (an executor)', async () => {
+      const h = await setup();
+      const step = h.batchInterval ?? 1000;
+      const source = h.createSource();
+      const copy = h.createSource();
+      try {
+        if (source.readPartition === undefined) {
+          expect(copy.readPartition).toBeUndefined();
+          return;
+        }
+        await source.start?.({ batchInterval: step, rateLimit: () => undefined, log: () => {} });
+        await h.produce(10);
+        const plan = await source.compute(step);
+        const here = await recordsOf(source, plan);
+        const there = await Promise.all(
+          plan.partitions.map((p, partition) => copy.readPartition!(p, { executorId: 1, partition })),
+        );
+        expect(there.map((p) => p.map((r) => h.identity(r)))).toEqual(
+          here.map((p) => p.map((r) => h.identity(r))),
+        );
+        expect(here.flat().length).toBe(10);
+        if (plan.recordCount !== undefined) expect(plan.recordCount).toBe(10);
+      } finally {
+        await copy.stop?.();
+        await source.stop?.();
+        await h.cleanup?.();
+      }
+    });
   });
+}
+
+/** A batch's records as the stream sees them: read (readPartition) or decoded (decode) when the source does that. */
+async function recordsOf<T, R>(source: Source<T, R>, batch: SourceBatch<R>): Promise<T[][]> {
+  const { readPartition, decode } = source;
+  if (readPartition !== undefined) {
+    return Promise.all(
+      batch.partitions.map(async (p, partition) => [
+        ...(await readPartition.call(source, p, { executorId: 0, partition })),
+      ]),
+    );
+  }
+  if (decode !== undefined) {
+    return batch.partitions.map((p) => {
+      const out: T[] = [];
+      for (const raw of p) decode.call(source, raw, (r) => out.push(r));
+      return out;
+    });
+  }
+  return batch.partitions.map((p) => [...p] as unknown as T[]);
 }
