@@ -20,7 +20,7 @@ try {
     console.log(report.ok ? 'verify: every output matches the generator' : 'verify: FAILED');
     code = report.ok ? 0 : 1;
   } else {
-    const defaults = ['--events', '3000', '--rate', '400', '--status-port', '-1'];
+    const defaults = ['--events', '3000', '--rate', '250', '--status-port', '-1'];
     const given = new Set(args.filter((a) => a.startsWith('--')));
     const extra: string[] = [];
     for (let i = 0; i < defaults.length; i += 2)
