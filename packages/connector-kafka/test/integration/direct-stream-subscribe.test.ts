@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KAFKA_VERSIONS } from '@dstream/test-servers';
 import type { SourceContext } from '@dstream/core';
 import kafkajs from 'kafkajs';
 import { type KafkaDirectSource, kafkaDirectSource } from '../../src/index.js';
 import { type TestKafka, testKafka } from './kafka-server.js';
 
-let server: TestKafka;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-beforeAll(async () => {
-  server = await testKafka();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 /** One in-process instance of a subscribed direct stream, stepped batch by batch. */
 class Instance {
@@ -30,7 +22,7 @@ class Instance {
     },
   };
 
-  constructor(topic: string, groupId: string) {
+  constructor(server: TestKafka, topic: string, groupId: string) {
     this.source = kafkaDirectSource({
       brokers: server.bootstrap,
       topics: [topic],
@@ -65,60 +57,73 @@ async function until(what: string, ok: () => boolean, step: () => Promise<unknow
   if (!ok()) throw new Error(`gave up waiting for ${what}`);
 }
 
-describe('direct stream subscribe: group assignment in one process', () => {
-  it('two instances split the partitions, commit as group members; one leaves, the other reads the rest: each record once', async () => {
-    const topic = await server.topic(6);
-    const groupId = `sub-${topic}`;
-    const total = 600;
-    const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: Array.from({ length: total }, (_, i) => ({ partition: i % 6, value: String(i) })),
+describe.each(KAFKA_VERSIONS)(
+  'direct stream subscribe: group assignment in one process, Kafka %s',
+  (version) => {
+    let server: TestKafka;
+
+    beforeAll(async () => {
+      server = await testKafka('kafka', version);
     });
-    await producer.disconnect();
 
-    const a = new Instance(topic, groupId);
-    const b = new Instance(topic, groupId);
-    await a.source.start?.(a.context);
-    expect(a.owned()).toBe(6);
-    await a.step();
-    // b's join completes only after a has drained and rejoined; a keeps stepping meanwhile.
-    let bStarted = false;
-    const bStart = b.source.start?.(b.context).then(() => {
-      bStarted = true;
+    afterAll(async () => {
+      await server?.stop();
     });
-    await until(
-      'b to join',
-      () => bStarted,
-      () => a.step(),
-    );
-    await bStart;
-    await until(
-      'a 3 + b 3',
-      () => a.owned() === 3 && b.owned() === 3,
-      () => a.step(),
-    );
-    expect(new Set([...a.assignments.at(-1)!, ...b.assignments.at(-1)!]).size).toBe(6);
-    for (let i = 0; i < 3; i++) await Promise.all([a.step(), b.step()]);
-    expect(a.read.length).toBeGreaterThan(0);
 
-    // a stops (leaves the group); b is reassigned all 6 and reads on from a's committed offsets.
-    await a.source.stop?.();
-    await until(
-      'b to own all 6',
-      () => b.owned() === 6,
-      () => b.step(),
-    );
-    let empty = 0;
-    for (let i = 0; i < 200 && empty < 3; i++) empty = (await b.step()) === 0 ? empty + 1 : 0;
-    await b.source.stop?.();
+    it('two instances split the partitions, commit as group members; one leaves, the other reads the rest: each record once', async () => {
+      const topic = await server.topic(6);
+      const groupId = `sub-${topic}`;
+      const total = 600;
+      const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+      await producer.connect();
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: total }, (_, i) => ({ partition: i % 6, value: String(i) })),
+      });
+      await producer.disconnect();
 
-    const all = [...a.read, ...b.read];
-    expect(all).toHaveLength(total);
-    expect(new Set(all).size).toBe(total);
-    const [offsets] = await server.admin.fetchOffsets({ groupId, topics: [topic] });
-    expect(offsets!.partitions.map((p) => Number(p.offset))).toEqual([100, 100, 100, 100, 100, 100]);
-  }, 120_000);
-});
+      const a = new Instance(server, topic, groupId);
+      const b = new Instance(server, topic, groupId);
+      await a.source.start?.(a.context);
+      expect(a.owned()).toBe(6);
+      await a.step();
+      // b's join completes only after a has drained and rejoined; a keeps stepping meanwhile.
+      let bStarted = false;
+      const bStart = b.source.start?.(b.context).then(() => {
+        bStarted = true;
+      });
+      await until(
+        'b to join',
+        () => bStarted,
+        () => a.step(),
+      );
+      await bStart;
+      await until(
+        'a 3 + b 3',
+        () => a.owned() === 3 && b.owned() === 3,
+        () => a.step(),
+      );
+      expect(new Set([...a.assignments.at(-1)!, ...b.assignments.at(-1)!]).size).toBe(6);
+      for (let i = 0; i < 3; i++) await Promise.all([a.step(), b.step()]);
+      expect(a.read.length).toBeGreaterThan(0);
+
+      // a stops (leaves the group); b is reassigned all 6 and reads on from a's committed offsets.
+      await a.source.stop?.();
+      await until(
+        'b to own all 6',
+        () => b.owned() === 6,
+        () => b.step(),
+      );
+      let empty = 0;
+      for (let i = 0; i < 200 && empty < 3; i++) empty = (await b.step()) === 0 ? empty + 1 : 0;
+      await b.source.stop?.();
+
+      const all = [...a.read, ...b.read];
+      expect(all).toHaveLength(total);
+      expect(new Set(all).size).toBe(total);
+      const [offsets] = await server.admin.fetchOffsets({ groupId, topics: [topic] });
+      expect(offsets!.partitions.map((p) => Number(p.offset))).toEqual([100, 100, 100, 100, 100, 100]);
+    }, 120_000);
+  },
+);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import { KafkaTestCluster } from '@dstream/kafka-testkit';
+import type { KafkaVersion } from '@dstream/test-servers';
 import { useKafka } from '@dstream/test-servers/vitest';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
@@ -25,7 +26,8 @@ export interface TestKafka {
  * fresh in-process testkit broker. DSTREAM_KAFKA_BOOTSTRAP=host:port runs the real-Kafka tests
  * against a broker you started yourself.
  */
-export async function testKafka(backend: KafkaBackend = 'kafka'): Promise<TestKafka> {
+/** `version` picks the shared broker's Kafka version (real Kafka only; default 3.9.1). */
+export async function testKafka(backend: KafkaBackend = 'kafka', version?: KafkaVersion): Promise<TestKafka> {
   const given = process.env.DSTREAM_KAFKA_BOOTSTRAP;
   let testkit: KafkaTestCluster | undefined;
   let bootstrap: string[];
@@ -33,7 +35,10 @@ export async function testKafka(backend: KafkaBackend = 'kafka'): Promise<TestKa
     testkit = await KafkaTestCluster.start({ brokers: 1 });
     bootstrap = testkit.bootstrap;
   } else {
-    bootstrap = given !== undefined && given !== '' ? given.split(',') : (await useKafka()).bootstrap;
+    bootstrap =
+      given !== undefined && given !== ''
+        ? given.split(',')
+        : (await useKafka(version === undefined ? {} : { version })).bootstrap;
   }
   const kafka = new KafkaClass({ brokers: bootstrap, clientId: 'dstream-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();

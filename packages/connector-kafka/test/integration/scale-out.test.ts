@@ -1,24 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KAFKA_VERSIONS } from '@dstream/test-servers';
 import kafkajs from 'kafkajs';
 import { type TestKafka, testKafka } from './kafka-server.js';
 import { kcat } from './kcat.js';
 
-let server: TestKafka;
 const job = fileURLToPath(new URL('./fixtures/scale-out-job.ts', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const children = new Set<ChildProcess>();
 
-beforeAll(async () => {
-  server = await testKafka();
-});
-
-afterAll(async () => {
+afterAll(() => {
   // Never leave a job process behind, even when the test failed half-way.
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await server?.stop();
 });
 
 interface Instance {
@@ -77,7 +72,7 @@ async function until(
   }
 }
 
-async function committedTotal(groupId: string, topic: string): Promise<number> {
+async function committedTotal(server: TestKafka, groupId: string, topic: string): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
       const [t] = await server.admin.fetchOffsets({ groupId, topics: [topic] });
@@ -91,7 +86,17 @@ async function committedTotal(groupId: string, topic: string): Promise<number> {
 
 const last = (i: Instance): string[] | undefined => i.assignments.at(-1);
 
-describe('direct stream scale-out (subscribe)', () => {
+describe.each(KAFKA_VERSIONS)('direct stream scale-out (subscribe) on Kafka %s', (version) => {
+  let server: TestKafka;
+
+  beforeAll(async () => {
+    server = await testKafka('kafka', version);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('two instances split 6 partitions; one SIGKILLed, the other takes all over: every record exactly once', async () => {
     const input = await server.topic(6);
     const output = await server.topic(3);
@@ -117,21 +122,21 @@ describe('direct stream scale-out (subscribe)', () => {
     const split = new Set([...last(a)!, ...last(b)!]);
     expect(split.size).toBe(6);
     // Both instances make progress after the split, then a dies in the middle of the run.
-    const atSplit = await committedTotal(groupId, input);
+    const atSplit = await committedTotal(server, groupId, input);
     await until(
       'progress after the split',
-      async () => (await committedTotal(groupId, input)) > atSplit + 600,
+      async () => (await committedTotal(server, groupId, input)) > atSplit + 600,
       30_000,
       [a, b],
     );
-    const atKill = await committedTotal(groupId, input);
+    const atKill = await committedTotal(server, groupId, input);
     expect(atKill).toBeLessThan(total);
     await kill(a.child);
 
     await until('instance b to take over all 6 partitions', () => last(b)?.length === 6, 30_000, [b]);
     await until(
       'every input offset committed',
-      async () => (await committedTotal(groupId, input)) === total,
+      async () => (await committedTotal(server, groupId, input)) === total,
       40_000,
       [b],
     );
