@@ -150,12 +150,14 @@ export class DStream<T> {
 
   /**
    * The batch at `time` for a consumer that reads it record by record. Fused narrow chains are not
-   * materialized: the consumer's emit is called straight from the base partitions.
+   * materialized: the consumer's emit is called straight from the base partitions. `remote`: the
+   * consumer runs its tasks on executors, so a source's planned partitions (readPartition) are left
+   * for the executors to read, unless the driver has already read them or the stream is cached.
    */
   async scan(time: Time, remote = false): Promise<PartitionScan<T> | undefined> {
     if (this.narrow !== undefined && !this.cached && !this.generated.has(time))
       return this.scanFused(time, remote);
-    if (remote && this.remoteRead !== undefined && !this.generated.has(time))
+    if (remote && this.remoteRead !== undefined && !this.cached && !this.generated.has(time))
       return this.scanPlanned(time, this, this.remoteRead, true);
     const batch = await this.getOrCompute(time);
     if (batch === undefined) return undefined;
