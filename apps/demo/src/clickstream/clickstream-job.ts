@@ -55,10 +55,6 @@ export function clickstreamJob(ctx: StreamingContext, config: RunConfig): Clicks
     maxRatePerPartition: 2000,
     offsetStore: cleanSink.offsetStore!, // without a checkpoint: resume where the clean sink committed
   });
-  // The ledger of what each batch read: what the verifier checks the windows against.
-  records
-    .transform((batch) => [[{ time: batch.time, ranges: batch.offsetRanges ?? [] }]])
-    .to(batchLedgerSink(config));
   const parsed = records.map((r) => ({
     view: parsePageView(r.value ?? '', r.partition, r.offset),
     id: `${r.partition}-${r.offset}`,
@@ -75,13 +71,21 @@ export function clickstreamJob(ctx: StreamingContext, config: RunConfig): Clicks
     .map((p) => ({ id: p.id, raw: p.raw }))
     .to(deadSink);
 
-  const windowed = views
-    .map((v): [string, number] => [v.page, 1])
-    .reduceByKeyAndWindow((a, b) => a + b, config.windowMs, config.slideMs, {
-      inverse: (a, b) => a - b,
-      filter: ([, n]) => n > 0,
-      numPartitions: 1, // one partition: each window is rebuilt by one writer
-    });
+  // Page views per batch, computed every batch (the ledger below is its output) and kept in the
+  // checkpoint: a window recomputed after a restart then finds the batches that completed before
+  // the crash. (Without this, core computes a window's per-batch counts lazily at slide times only,
+  // and a restarted job has lost the raw batches between the last slide and the crash.)
+  const perBatch = views.map((v): [string, number] => [v.page, 1]).reduceByKey((a, b) => a + b, 1);
+  perBatch.checkpointed = true;
+  // The ledger of what each batch read: what the verifier checks the windows against.
+  perBatch
+    .transform((batch) => [[{ time: batch.time, ranges: batch.offsetRanges ?? [] }]])
+    .to(batchLedgerSink(config));
+  const windowed = perBatch.reduceByKeyAndWindow((a, b) => a + b, config.windowMs, config.slideMs, {
+    inverse: (a, b) => a - b,
+    filter: ([, n]) => n > 0,
+    numPartitions: 1, // one partition: each window is rebuilt by one writer
+  });
   windowed.transform((batch) => [[windowRecord(batch)]]).to(leaderboardSink(config));
   const leaderboard = windowed.transform((batch) => [batch.partitions.flat().sort((a, b) => b[1] - a[1])]);
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BatchInfo, type Logger, StreamingContext, consoleLogger } from '@dstream/core';
@@ -101,11 +101,6 @@ export async function runDemo(
   if (options.duration !== undefined)
     setTimeout(() => finish(`${options.duration} ms elapsed`), options.duration).unref();
 
-  // When each process started: the verifier's report relates window errors to restarts.
-  await appendFile(
-    join(runDir, 'starts.jsonl'),
-    `${JSON.stringify({ pid: process.pid, startedAt: Date.now(), resumed })}\n`,
-  );
   await ctx.start();
   write(`run ${config.runId} in ${runDir}; Ctrl-C stops gracefully\n`);
   const reason = await finished;
