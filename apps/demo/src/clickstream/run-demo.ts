@@ -96,14 +96,18 @@ export async function runDemo(
   }
   for (const g of ctx.guarantees()) write(`  output ${g.output}: ${g.guarantee}`);
 
-  process.once('SIGINT', () => finish('SIGINT'));
-  process.once('SIGTERM', () => finish('SIGTERM'));
+  const onSigint = (): void => finish('SIGINT');
+  const onSigterm = (): void => finish('SIGTERM');
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
   if (options.duration !== undefined)
     setTimeout(() => finish(`${options.duration} ms elapsed`), options.duration).unref();
 
   await ctx.start();
   write(`run ${config.runId} in ${runDir}; Ctrl-C stops gracefully\n`);
   const reason = await finished;
+  process.off('SIGINT', onSigint);
+  process.off('SIGTERM', onSigterm);
   write(`\n${reason}: stopping gracefully (finishing the batches already generated)…`);
   await generator.stop();
   await ctx.stop({ graceful: true });
