@@ -43,9 +43,11 @@ export function computeGuarantees(graph: DStreamGraph): OutputGuarantee[] {
     reasons.push(outputLine);
     const outputExact = output.guarantee === 'idempotent' || output.guarantee === 'transactional';
     if (!outputExact) weakest.push(outputLine);
+    // Records the upstream sends again (a reliable receiver's redelivery after a crash) arrive in a
+    // later batch as new records: neither per-batch idempotence nor per-batch transactions undo them.
     const guarantee: DeliveryGuarantee = !sourcesReplay
       ? 'at-most-once'
-      : outputExact
+      : outputExact && !duplicates
         ? 'exactly-once'
         : 'at-least-once';
     return {

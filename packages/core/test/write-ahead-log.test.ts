@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  GuaranteeError,
   type Logger,
   ManualClock,
   type Receiver,
@@ -97,6 +98,26 @@ describe('receivers with the write-ahead log', () => {
     expect(reliable!.guarantee).toBe('at-least-once');
     expect(socket!.guarantee).toBe('at-most-once');
     await expect(ctx.start()).rejects.toThrow(/writeAheadLog needs a directory/);
+  });
+
+  it('a reliable receiver with the log is at least once even into an idempotent sink (redelivery)', () => {
+    const ctx = new StreamingContext({
+      batchInterval: 1000,
+      writeAheadLog: { directory: '/nonexistent' },
+      clock: new ManualClock(),
+      logger: quiet,
+      requireGuarantee: 'exactly-once',
+    });
+    ctx.receiverStream(pushReceiver().receiver).to({
+      name: 'upserts',
+      guarantee: 'idempotent',
+      mechanism: 'upsert by batch time and partition',
+      async writePartition() {},
+    });
+    const [g] = ctx.guarantees();
+    expect(g!.guarantee).toBe('at-least-once');
+    expect(g!.weakest[0]).toMatch(/records in flight at a crash are sent again/);
+    return expect(ctx.start()).rejects.toThrow(GuaranteeError);
   });
 
   const job =
