@@ -286,12 +286,17 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       pending.delete(time);
       const commitToGroup = options.commitToGroup ?? options.offsetStore === undefined;
       if (!commitToGroup || client === undefined) return;
-      const offsets = ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.untilOffset }));
       const m = membership;
+      // A partition handed over meanwhile (its batch outlived the drain) is not committed: the
+      // classic protocol would accept it and could move the new owner's offset back.
+      const offsets = ranges
+        .filter((r) => m === undefined || m.holds(r.topic, r.partition))
+        .map((r) => ({ topic: r.topic, partition: r.partition, offset: r.untilOffset }));
       const written =
         m === undefined ? client.commitGroupOffsets(options.groupId, offsets) : m.commit(offsets);
       const commit = written.catch((error: unknown) => {
-        // Lag visibility only: the checkpoint or the offset store is what the stream resumes from.
+        // Without subscribe, lag visibility only: the checkpoint or the offset store is what the stream
+        // resumes from. With subscribe, the member already retried it; the next owner re-reads the range.
         context.log('warn', `directStream: committing offsets to group '${options.groupId}' failed`, {
           error: String(error),
         });

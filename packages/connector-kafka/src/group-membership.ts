@@ -52,8 +52,14 @@ export class GroupMembership {
     return this.owned;
   }
 
+  /** Whether new ranges of this partition may be planned (owned, and no rebalance under way). */
   owns(topic: string, partition: number): boolean {
-    return !this.joining && this.owned.some((tp) => tp.topic === topic && tp.partition === partition);
+    return !this.joining && this.holds(topic, partition);
+  }
+
+  /** Whether the partition is in this member's last assignment (still true while it drains). */
+  holds(topic: string, partition: number): boolean {
+    return this.owned.some((tp) => tp.topic === topic && tp.partition === partition);
   }
 
   /** Joins the group (first assignment applied), then heartbeats in the background. */

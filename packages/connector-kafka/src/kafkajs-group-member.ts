@@ -122,16 +122,25 @@ export function kafkajsGroupMember(
     },
     async commit(offsets: readonly KafkaGroupOffset[]) {
       if (offsets.length === 0) return;
-      try {
-        await (await coordinatorBroker()).offsetCommit({
-          groupId,
-          groupGenerationId: generationId,
-          memberId,
-          topics: byTopic(offsets),
-        });
-      } catch (error) {
-        forgetCoordinatorOn(error);
-        throw error;
+      // With `subscribe` the group's offsets are where the next owner of a partition resumes: a
+      // coordinator that moved or is still loading the group must not lose a commit.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await (await coordinatorBroker()).offsetCommit({
+            groupId,
+            groupGenerationId: generationId,
+            memberId,
+            topics: byTopic(offsets),
+          });
+          return;
+        } catch (error) {
+          forgetCoordinatorOn(error);
+          const type = kafkaErrorType(error);
+          if (attempt >= 20 || (type !== undefined && REJOIN.has(type)) || !isRetriableKafkaError(error)) {
+            throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        }
       }
     },
     async leave() {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAFKA_VERSIONS } from '@dstream/test-servers';
 import type { SourceContext } from '@dstream/core';
-import kafkajs from 'kafkajs';
 import { type KafkaDirectSource, kafkaDirectSource } from '../../src/index.js';
-import { type TestKafka, testKafka } from './kafka-server.js';
+import { type TestKafka, produceEvenly, testKafka } from './kafka-server.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -12,11 +11,13 @@ class Instance {
   readonly source: KafkaDirectSource<string | null, string | null>;
   readonly read: string[] = [];
   readonly assignments: string[][] = [];
+  readonly warnings: string[] = [];
   private time = 0;
   readonly context: SourceContext = {
     batchInterval: 200,
     rateLimit: () => undefined,
-    log: (_level, _message, fields) => {
+    log: (level, message, fields) => {
+      if (level === 'warn') this.warnings.push(`${message} ${JSON.stringify(fields)}`);
       const partitions = (fields as { partitions?: string[] } | undefined)?.partitions;
       if (partitions !== undefined) this.assignments.push(partitions);
     },
@@ -74,14 +75,7 @@ describe.each(KAFKA_VERSIONS)(
       const topic = await server.topic(6);
       const groupId = `sub-${topic}`;
       const total = 600;
-      const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
-      await producer.connect();
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: Array.from({ length: total }, (_, i) => ({ partition: i % 6, value: String(i) })),
-      });
-      await producer.disconnect();
+      await produceEvenly(server.kafka, topic, total, 6, (i) => ({ value: String(i) }));
 
       const a = new Instance(server, topic, groupId);
       const b = new Instance(server, topic, groupId);

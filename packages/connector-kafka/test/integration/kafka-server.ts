@@ -170,3 +170,36 @@ export async function readStable(
   }
   return previous;
 }
+
+/**
+ * Writes records 0..total-1 round-robin over the partitions, one request per partition, each retried
+ * while the broker does not host the new topic's partition yet (a retried single-partition request
+ * wrote nothing, so nothing is written twice).
+ */
+export async function produceEvenly(
+  kafka: Kafka,
+  topic: string,
+  total: number,
+  partitions: number,
+  record: (i: number) => { key?: string; value: string },
+): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let partition = 0; partition < partitions; partition++) {
+      const messages = [];
+      for (let i = partition; i < total; i += partitions) messages.push({ ...record(i), partition });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send({ topic, acks: -1, messages });
+          break;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}

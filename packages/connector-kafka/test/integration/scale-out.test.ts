@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAFKA_VERSIONS } from '@dstream/test-servers';
-import kafkajs from 'kafkajs';
-import { type TestKafka, testKafka } from './kafka-server.js';
+import { type TestKafka, produceEvenly, testKafka } from './kafka-server.js';
 import { kcat } from './kcat.js';
 
 const job = fileURLToPath(new URL('./fixtures/scale-out-job.ts', import.meta.url));
@@ -102,14 +101,7 @@ describe.each(KAFKA_VERSIONS)('direct stream scale-out (subscribe) on Kafka %s',
     const output = await server.topic(3);
     const groupId = `scale-${input}`;
     const total = 6000;
-    const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await producer.send({
-      topic: input,
-      acks: -1,
-      messages: Array.from({ length: total }, (_, i) => ({ key: `k${i}`, value: String(i) })),
-    });
-    await producer.disconnect();
+    await produceEvenly(server.kafka, input, total, 6, (i) => ({ key: `k${i}`, value: String(i) }));
     const args = [server.bootstrap.join(','), input, output, groupId];
 
     const a = startInstance(args, 'a', 100);
