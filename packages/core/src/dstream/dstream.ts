@@ -217,12 +217,20 @@ export class DStream<T> {
       return this.scanPlanned(time, base, base.remoteRead, false);
     const baseBatch = await base.getOrCompute(time);
     if (baseBatch === undefined) return undefined;
+    let lastEmit: Emit<T> | undefined;
+    let lastPush: Emit<unknown> | undefined;
     return {
       time,
       numPartitions: baseBatch.partitions.length,
       meta: derivedMeta(baseBatch, true),
       run(partition, emit) {
-        const push = step(emit);
+        // One chain per consumer, not per partition (steps hold no state): the chain's calls then
+        // see the same closures in every partition, which keeps them inlinable.
+        if (emit !== lastEmit) {
+          lastEmit = emit;
+          lastPush = step(emit);
+        }
+        const push = lastPush!;
         const records = baseBatch.partitions[partition]!;
         for (let i = 0; i < records.length; i++) push(records[i]);
       },
