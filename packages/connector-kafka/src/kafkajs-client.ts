@@ -2,6 +2,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka, KafkaConfig, RetryOptions } from 'kafkajs';
 import { ConnectionError } from '@dstream/core';
 import { registerCodecs } from './codecs.js';
+import { committedMessages } from './committed-records.js';
 import type {
   KafkaClient,
   KafkaConsumerSettings,
@@ -18,7 +19,6 @@ import {
   type InternalCluster,
   READ_COMMITTED,
   createInternalCluster,
-  kafkajsBatch,
   patchKafkajsRequestQueue,
 } from './kafkajs-internals.js';
 
@@ -230,8 +230,9 @@ export function kafkajsClient(
           if (found === undefined) throw new Error(`empty fetch response for ${topic}/${partition}`);
           return found;
         });
-        const batch = kafkajsBatch(topic, String(next), data);
-        for (const m of batch.messages) {
+        // A fetch may start before `next` (a compressed batch is returned whole).
+        const within = data.messages.filter((m) => Number(m.offset) >= next);
+        for (const m of committedMessages(within, data.abortedTransactions)) {
           const offset = Number(m.offset);
           if (offset >= untilOffset) break;
           out.push({
@@ -244,7 +245,7 @@ export function kafkajsClient(
             headers: m.headers ?? {},
           });
         }
-        const last = batch.messagesWithinOffset.at(-1);
+        const last = within.at(-1);
         if (last !== undefined) {
           next = Number(last.offset) + 1;
           empty = 0;

@@ -19,6 +19,8 @@ export interface FetchedMessage {
   value: Buffer | null;
   headers?: Record<string, Buffer | Buffer[] | undefined>;
   isControlRecord?: boolean;
+  /** The record batch it came in: who wrote it and whether inside a transaction. */
+  batchContext?: { producerId: string; inTransaction: boolean };
 }
 
 export interface FetchPartitionData {
@@ -81,24 +83,8 @@ export interface InternalCluster {
   findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
 }
 
-/** kafkajs' Batch: drops aborted transactional records and control records from a fetch response. */
-export interface InternalBatch {
-  readonly messages: FetchedMessage[];
-  readonly messagesWithinOffset: FetchedMessage[];
-}
-
-type BatchConstructor = new (topic: string, fetchedOffset: string, data: FetchPartitionData) => InternalBatch;
-
 export const READ_COMMITTED = 1;
 export const READ_UNCOMMITTED = 0;
-
-let batchClass: BatchConstructor | undefined;
-
-/** kafkajs' own aborted-transaction filter, so our reads agree with its consumer's. */
-export function kafkajsBatch(topic: string, fetchedOffset: string, data: FetchPartitionData): InternalBatch {
-  batchClass ??= require('kafkajs/src/consumer/batch') as BatchConstructor;
-  return new batchClass(topic, fetchedOffset, data);
-}
 
 /** A kafkajs cluster (connections + metadata) created by a Kafka instance with its own config. */
 export function createInternalCluster(kafka: Kafka, isolationLevel: number): InternalCluster {
