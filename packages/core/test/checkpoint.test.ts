@@ -70,7 +70,13 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** Window outputs by batch time: a replayed batch overwrites its earlier output, as an upsert would. */
 type Windows = Map<number, Array<[string, number]>>;
 
-function buildJob(log: Log, table: Map<string, number>, windows: Windows, clock: ManualClock) {
+function buildJob(
+  log: Log,
+  table: Map<string, number>,
+  windows: Windows,
+  clock: ManualClock,
+  window: { length: number; slide: number } = { length: 3000, slide: 1000 },
+) {
   return () => {
     const ctx = new StreamingContext({ batchInterval: 1000, clock, logger: quiet });
     const pairs = ctx.source(logSource(log)).map((w) => [w, 1] as [string, number]);
@@ -78,7 +84,7 @@ function buildJob(log: Log, table: Map<string, number>, windows: Windows, clock:
       .updateStateByKey<string, number, number>((vs, s) => (s ?? 0) + vs.reduce((a, b) => a + b, 0))
       .to(tableSink(table));
     pairs
-      .reduceByKeyAndWindow((a, b) => a + b, 3000, 1000, {
+      .reduceByKeyAndWindow((a, b) => a + b, window.length, window.slide, {
         inverse: (a, b) => a - b,
         filter: ([, v]) => v > 0,
       })
@@ -109,13 +115,15 @@ describe('checkpoints and getOrCreate', () => {
 
   const words = 'a b a c b a d a b c e a'.split(' ');
 
-  async function uninterrupted(): Promise<{ table: Map<string, number>; windows: Windows }> {
+  async function uninterrupted(
+    window?: Parameters<typeof buildJob>[4],
+  ): Promise<{ table: Map<string, number>; windows: Windows }> {
     const log = new Log();
     log.append(...words);
     const table = new Map<string, number>();
     const windows: Windows = new Map();
     const clock = new ManualClock();
-    const ctx = buildJob(log, table, windows, clock)();
+    const ctx = buildJob(log, table, windows, clock, window)();
     await ctx.start();
     await runBatches(ctx, clock, 6);
     await ctx.stop();
@@ -145,6 +153,35 @@ describe('checkpoints and getOrCreate', () => {
     await runBatches(second, clock2, 4);
     await second.stop();
     expect(table).toEqual(expected.table);
+    expect(windows).toEqual(expected.windows);
+  });
+
+  // A window sliding slower than the batch interval reads the batches between two slides only at the
+  // next slide: they must be in the checkpoint by then, or a crash between slides drops them.
+  it('a crash between two slides of a window keeps the batches since the last slide', async () => {
+    const window = { length: 4000, slide: 2000 };
+    const expected = await uninterrupted(window);
+    expect(expected.windows.size).toBe(3);
+    const dir = await tempDir();
+    const log = new Log();
+    log.append(...words);
+    const table = new Map<string, number>();
+    const windows: Windows = new Map();
+
+    const clock1 = new ManualClock();
+    const first = await StreamingContext.getOrCreate(dir, buildJob(log, table, windows, clock1, window));
+    await first.start();
+    await runBatches(first, clock1, 3); // slides at 2000; 3000 is between slides
+    clock1.advance(1000);
+    await new Promise((r) => setTimeout(r, 20)); // the checkpoint of 4000's generation is written
+    await first.stop({ graceful: false });
+
+    const clock2 = new ManualClock(3000);
+    const second = await StreamingContext.getOrCreate(dir, buildJob(log, table, windows, clock2, window));
+    expect(second.restoredFromCheckpoint).toBe(true);
+    await second.start();
+    await runBatches(second, clock2, 3);
+    await second.stop();
     expect(windows).toEqual(expected.windows);
   });
 

@@ -182,6 +182,11 @@ export class JobScheduler {
       return;
     }
     try {
+      // A stream whose batches a checkpoint keeps (a window's per-batch reductions) is read by its
+      // window only at slide times; computed now, its batch is in the next checkpoint, so a crash
+      // before the next slide cannot drop it. Outputs already computed most, and those are cached.
+      for (const stream of this.graph.streams)
+        if (stream.checkpointed && stream.isTimeValid(time)) await stream.getOrCompute(time);
       for (const input of this.graph.inputs) await input.hooks.batchCompleted(time);
     } catch (error) {
       this.bus.post('onBatchCompleted', { ...completed, failureReason: String(error) });
