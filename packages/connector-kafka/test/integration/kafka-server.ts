@@ -52,7 +52,9 @@ export async function testKafka(backend: KafkaBackend = 'kafka', version?: Kafka
     async topic(partitions = 3, config = {}) {
       const topic = `t-${randomUUID()}`;
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which Kafka 4.x answers for a
+        // moment after the topic is created: wait here instead, bounded.
+        waitForLeaders: false,
         topics: [
           {
             topic,
@@ -62,7 +64,17 @@ export async function testKafka(backend: KafkaBackend = 'kafka', version?: Kafka
           },
         ],
       });
-      return topic;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+          const ps = topics[0]?.partitions ?? [];
+          if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return topic;
+        } catch (error) {
+          if (attempt >= 150) throw error;
+        }
+        if (attempt >= 150) throw new Error(`topic ${topic} has no leaders after 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     },
     async stop() {
       await admin.disconnect();
