@@ -3,6 +3,7 @@ import type { Admin, Kafka, KafkaConfig, RetryOptions } from 'kafkajs';
 import { ConnectionError } from '@dstream/core';
 import { registerCodecs } from './codecs.js';
 import { committedMessages } from './committed-records.js';
+import { patchKafkajsReadCommitted } from './kafkajs-read-committed.js';
 import type {
   KafkaClient,
   KafkaConsumerSettings,
@@ -53,6 +54,7 @@ export function kafkajsClient(
 ): KafkaClient {
   registerCodecs();
   patchKafkajsRequestQueue();
+  patchKafkajsReadCommitted();
   const kafka =
     kafkaOrConfig instanceof KafkaClass
       ? kafkaOrConfig
