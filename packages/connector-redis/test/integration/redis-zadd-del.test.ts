@@ -42,6 +42,6 @@ describe.each(modes)('redisSink (%s): ZADD and DEL rebuild a sorted set', (mode)
     } finally {
       await sink.close?.();
     }
-    expect(await admin.zrange(key, 0, -1, 'WITHSCORES')).toEqual(['/cart', '1.5', '/home', '3']);
+    expect(await admin.zrange(key, '0', '-1', 'WITHSCORES')).toEqual(['/cart', '1.5', '/home', '3']);
   });
 });
