@@ -35,8 +35,17 @@ describe('changeset version', () => {
     expect(bumped(after)).toEqual(['@dstream/core']);
   });
 
-  it('consumes every changeset committed under .changeset (all parse)', async () => {
+  // The connectors' peer range covers every 0.x core, and changesets is told to bump peer
+  // dependents only when a new version leaves their range: a core minor no longer forces them to 1.0.0.
+  it('a minor of core bumps core alone, not its peer dependents to a new major', async () => {
+    const after = await versionInCopy(root, { 'a.md': changeset({ '@dstream/core': 'minor' }) });
+    expect(bumped(after)).toEqual(['@dstream/core']);
+    expect(after['@dstream/core']).toBe(inc(before['@dstream/core']!, 'minor'));
+  });
+
+  it('consumes every changeset committed under .changeset, each package bumped by its own', async () => {
     const after = await versionInCopy(root, {}, true);
     expect(bumped(after).length).toBeGreaterThan(0);
+    for (const name of bumped(after)) expect(after[name]!.startsWith('0.')).toBe(true);
   });
 });
