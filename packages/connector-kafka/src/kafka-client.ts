@@ -194,6 +194,12 @@ export interface KafkaClient {
   commitGroupOffsets(groupId: string, offsets: readonly KafkaGroupOffset[]): Promise<void>;
   /** Reads exactly the committed records of [fromOffset, untilOffset) (fewer if some are aborted or compacted). */
   fetchRange(range: KafkaFetchRange): Promise<KafkaRawRecord[]>;
+  /**
+   * `fetchRange` of several ranges at once, one result per range in the given order: the ranges that
+   * share a leader go in one Fetch request. Optional; without it the connector calls `fetchRange`
+   * once per range.
+   */
+  fetchRanges?(ranges: readonly KafkaFetchRange[]): Promise<KafkaRawRecord[][]>;
   /** A new idempotent (or transactional) producer with acks=-1. */
   producer(options?: KafkaProducerOptions): Promise<KafkaProducerClient>;
   /** A group member that only takes part in partition assignment (a direct stream's scale-out). */

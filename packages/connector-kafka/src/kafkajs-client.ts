@@ -2,15 +2,14 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka, KafkaConfig, RetryOptions } from 'kafkajs';
 import { ConnectionError } from '@dstream/core';
 import { registerCodecs } from './codecs.js';
-import { committedMessages } from './committed-records.js';
 import { patchKafkajsReadCommitted } from './kafkajs-read-committed.js';
+import { type RangeFetchSettings, fetchRanges } from './kafkajs-range-fetch.js';
 import type {
   KafkaClient,
   KafkaConsumerSettings,
   KafkaGroupOffset,
   KafkaProducerClient,
   KafkaProducerOptions,
-  KafkaRawRecord,
 } from './kafka-client.js';
 import { byTopic, kafkajsProducer } from './kafkajs-producer.js';
 import { kafkajsGroupConsumer } from './kafkajs-group-consumer.js';
@@ -30,7 +29,7 @@ export interface KafkajsClientOptions {
   producerRetry?: RetryOptions;
   /** Attempts of one range read across leader changes and broker restarts. Default 20. */
   fetchAttempts?: number;
-  /** Largest response per partition fetch (`max.partition.fetch.bytes`). Default 4 MiB. */
+  /** Largest response per partition of a fetch (`max.partition.fetch.bytes`). Default 4 MiB. */
   maxBytesPerPartition?: number;
   /** Longest wait of one fetch (`fetch.max.wait.ms`). Default 500. */
   maxWaitTimeInMs?: number;
@@ -67,10 +66,6 @@ export function kafkajsClient(
   let admin: Promise<Admin> | undefined;
   let cluster: Promise<InternalCluster> | undefined;
   const knownTopics = new Set<string>();
-  // kafkajs opens a broker's fetch connection lazily and, when several fetches start at once, opens
-  // one socket per fetch and keeps only the last (the others stay open for good). The first fetch
-  // to a broker therefore goes alone; the rest wait for it.
-  const fetchConnectionReady = new Map<string, Promise<unknown>>();
   let closed = false;
   const open = (): void => {
     // A late call (e.g. a commit finishing after stop) must not reconnect a closed client.
@@ -136,6 +131,17 @@ export function kafkajsClient(
     }
   };
 
+  const rangeFetch: RangeFetchSettings = {
+    cluster: async (topics) => {
+      for (const topic of topics) await getCluster(topic);
+      return getCluster();
+    },
+    attempts: fetchAttempts,
+    maxBytesPerPartition,
+    maxWaitTime,
+    connectionReady: new Map(),
+  };
+
   const makeProducer = async (producerOptions: KafkaProducerOptions = {}): Promise<KafkaProducerClient> => {
     open();
     const client = await kafkajsProducer(kafka, producerOptions, producerRetry, () =>
@@ -192,73 +198,8 @@ export function kafkajsClient(
         });
       });
     },
-    async fetchRange({ topic, partition, fromOffset, untilOffset }) {
-      const out: KafkaRawRecord[] = [];
-      let next = fromOffset;
-      let empty = 0;
-      while (next < untilOffset) {
-        const data = await withRetries(topic, async (c) => {
-          const leaders = c.findLeaderForPartitions(topic, [partition]);
-          const nodeId = Object.keys(leaders)[0];
-          if (nodeId === undefined) {
-            await c.refreshMetadata();
-            throw Object.assign(new Error(`no leader known for ${topic}/${partition}`), { retriable: true });
-          }
-          const broker = await c.findBroker({ nodeId });
-          const ready = fetchConnectionReady.get(nodeId);
-          if (ready !== undefined) await ready;
-          const request = broker.fetch({
-            replicaId: -1,
-            isolationLevel: READ_COMMITTED,
-            maxWaitTime,
-            minBytes: 1,
-            maxBytes: maxBytesPerPartition,
-            topics: [
-              {
-                topic,
-                partitions: [{ partition, fetchOffset: String(next), maxBytes: maxBytesPerPartition }],
-              },
-            ],
-          });
-          if (ready === undefined)
-            fetchConnectionReady.set(
-              nodeId,
-              request.catch(() => undefined),
-            );
-          // After a failure (broker restarted, connection dropped) the next fetch reconnects alone again.
-          request.catch(() => fetchConnectionReady.delete(nodeId));
-          const response = await request;
-          const found = response.responses[0]?.partitions[0];
-          if (found === undefined) throw new Error(`empty fetch response for ${topic}/${partition}`);
-          return found;
-        });
-        // A fetch may start before `next` (a compressed batch is returned whole).
-        const within = data.messages.filter((m) => Number(m.offset) >= next);
-        for (const m of committedMessages(within, data.abortedTransactions)) {
-          const offset = Number(m.offset);
-          if (offset >= untilOffset) break;
-          out.push({
-            topic,
-            partition,
-            offset,
-            timestamp: Number(m.timestamp),
-            key: m.key,
-            value: m.value,
-            headers: m.headers ?? {},
-          });
-        }
-        const last = within.at(-1);
-        if (last !== undefined) {
-          next = Number(last.offset) + 1;
-          empty = 0;
-        } else if (Number(data.highWatermark) <= next || ++empty > 5) {
-          // Nothing at or after `next` below the range end: the rest was compacted away or is not
-          // readable (yet); stop instead of spinning.
-          break;
-        }
-      }
-      return out;
-    },
+    fetchRange: async (range) => (await fetchRanges(rangeFetch, [range]))[0] ?? [],
+    fetchRanges: (ranges) => fetchRanges(rangeFetch, ranges),
     producer: makeProducer,
     groupMember: (groupId, topics, settings) =>
       kafkajsGroupMember(() => getCluster(), groupId, topics, settings),

@@ -1,6 +1,7 @@
 import { contractCases } from './contract-cases.js';
 import { directStreamCases } from './direct-stream-cases.js';
 import { kafkaSinkCases } from './kafka-sink-cases.js';
+import { rangeFetchCases } from './range-fetch-cases.js';
 import { transactionalSinkCases } from './transactional-sink-cases.js';
 
 // The fast cases again, against the in-process @dstream/kafka-testkit broker: users who test their
@@ -9,3 +10,4 @@ kafkaSinkCases('testkit');
 transactionalSinkCases('testkit');
 directStreamCases('testkit');
 contractCases('testkit');
+rangeFetchCases('testkit');

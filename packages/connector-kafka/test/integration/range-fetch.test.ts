@@ -1,0 +1,3 @@
+import { rangeFetchCases } from './range-fetch-cases.js';
+
+rangeFetchCases('kafka');
