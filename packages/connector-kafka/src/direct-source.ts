@@ -67,8 +67,21 @@ export interface DirectSourceStats {
   readonly outOfRangeSkipped: number;
 }
 
-export interface KafkaDirectSource<K, V> extends Source<ConsumerRecord<K, V>> {
+/**
+ * What a direct source's `compute` puts in a batch partition: the offset range that `readPartition`
+ * reads where the partition is processed, or, with a dead-letter topic (whose producer lives on the
+ * driver), the records already read.
+ */
+export type KafkaPlanned<K, V> = OffsetRange | ConsumerRecord<K, V>;
+
+export interface KafkaDirectSource<K, V> extends Source<ConsumerRecord<K, V>, KafkaPlanned<K, V>> {
   stats(): DirectSourceStats;
+}
+
+/** A sum the driver reads and executors add to (core's `Accumulator`). */
+export interface SkippedCounter {
+  add(amount: number): void;
+  readonly value: number;
 }
 
 // The range a failed multi-range read names (kafkajs says which partition), else the first one.
@@ -99,6 +112,8 @@ interface SavedPosition {
  */
 export function kafkaDirectSource<K = string | null, V = string | null>(
   options: DirectStreamOptions<K, V>,
+  /** Counts records skipped by `onDeserializationError: 'skip'` on executors too (`directStream` passes one). */
+  skippedCounter?: SkippedCounter,
 ): KafkaDirectSource<K, V> {
   if (options.topics.length === 0) throw new ConfigError('directStream: topics is empty');
   if (options.groupId.length === 0) throw new ConfigError('directStream: groupId is empty');
@@ -128,6 +143,20 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     if (client === undefined) throw new ConfigError('directStream: compute() before start()');
     return client;
   };
+  // On an executor the source was never started: its reads use the executor's client, made on first use.
+  let executorClient: Promise<KafkaClient> | undefined;
+  const reader = (): Promise<KafkaClient> => {
+    if (client !== undefined) return Promise.resolve(client);
+    executorClient ??= provider.acquire().catch((error: unknown) => {
+      executorClient = undefined;
+      throw error;
+    });
+    return executorClient;
+  };
+  // Dead letters are written by the driver's producer before the batch is handed on, so with a
+  // dead-letter topic the driver reads the batch in compute; otherwise the batch partitions are the
+  // ranges, read where they are processed (Spark's KafkaRDD).
+  const readsWhereProcessed = typeof options.onDeserializationError !== 'object';
 
   const maxPerPartition = (): number | undefined => {
     const limits = [rate, context.rateLimit()].filter((x): x is number => x !== undefined && x > 0);
@@ -175,9 +204,8 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     return ranges;
   };
 
-  const read = async (range: OffsetRange): Promise<ConsumerRecord<K, V>[]> => {
+  const read = async (c: KafkaClient, range: OffsetRange): Promise<ConsumerRecord<K, V>[]> => {
     if (range.untilOffset <= range.fromOffset) return [];
-    const c = connected();
     try {
       return decoder.decode(await c.fetchRange(range));
     } catch (error) {
@@ -194,21 +222,52 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
 
   // All of a batch's ranges, in one fetch per leader when the client can; a range that meets
   // OFFSET_OUT_OF_RANGE (retention) is read again alone, where onOffsetOutOfRange applies.
-  const readAll = async (ranges: readonly OffsetRange[]): Promise<ConsumerRecord<K, V>[][]> => {
-    const c = connected();
+  const readAll = async (
+    c: KafkaClient,
+    ranges: readonly OffsetRange[],
+  ): Promise<ConsumerRecord<K, V>[][]> => {
     const wanted = ranges.filter((r) => r.untilOffset > r.fromOffset);
-    if (c.fetchRanges === undefined || wanted.length < 2) return Promise.all(ranges.map(read));
+    const alone = () => Promise.all(ranges.map((r) => read(c, r)));
+    if (c.fetchRanges === undefined || wanted.length < 2) return alone();
     let fetched: Awaited<ReturnType<NonNullable<KafkaClient['fetchRanges']>>>;
     try {
       fetched = await c.fetchRanges(wanted);
     } catch (error) {
-      if (kafkaErrorType(error) === 'OFFSET_OUT_OF_RANGE') return Promise.all(ranges.map(read));
+      if (kafkaErrorType(error) === 'OFFSET_OUT_OF_RANGE') return alone();
       const failed = failedRange(error, wanted);
       throw sourceReadError(failed.topic, failed.partition, error);
     }
     const byRange = new Map(wanted.map((r, i) => [r, fetched[i] ?? []]));
     return ranges.map((r) => decoder.decode(byRange.get(r) ?? []));
   };
+
+  // The partitions an executor (or the driver) reads at once, e.g. all of a batch's, go in one
+  // readAll: ranges asked for in the same turn of the event loop are fetched together.
+  let queued: Array<{
+    range: OffsetRange;
+    resolve: (records: ConsumerRecord<K, V>[]) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  const flush = async (): Promise<void> => {
+    const batch = queued;
+    queued = [];
+    try {
+      const skippedBefore = decoder.skipped;
+      const records = await readAll(
+        await reader(),
+        batch.map((q) => q.range),
+      );
+      skippedCounter?.add(decoder.skipped - skippedBefore);
+      for (const [i, q] of batch.entries()) q.resolve(records[i] ?? []);
+    } catch (error) {
+      for (const q of batch) q.reject(error);
+    }
+  };
+  const readQueued = (range: OffsetRange): Promise<ConsumerRecord<K, V>[]> =>
+    new Promise((resolve, reject) => {
+      if (queued.length === 0) setImmediate(() => void flush());
+      queued.push({ range, resolve, reject });
+    });
 
   // Where the given partitions resume: the offset store (or the group), else startingOffsets.
   const loadOffsets = async (c: KafkaClient, wanted: readonly KafkaTopicPartition[] | undefined) => {
@@ -290,7 +349,7 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       if (restored) return;
       await loadOffsets(client, undefined);
     },
-    async compute(time): Promise<SourceBatch<ConsumerRecord<K, V>>> {
+    async compute(time): Promise<SourceBatch<KafkaPlanned<K, V>>> {
       let ranges = pending.get(time);
       if (ranges === undefined) {
         planning++;
@@ -302,12 +361,26 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
         }
         for (const r of ranges) next.set(tp(r.topic, r.partition), r.untilOffset);
       }
-      const partitions = await readAll(ranges);
-      await decoder.flushDeadLetters(connected());
       counters.batches++;
+      if (readsWhereProcessed) {
+        // The offsets planned; records of aborted transactions and compacted ones are not told apart.
+        const recordCount = ranges.reduce((n, r) => n + Math.max(0, r.untilOffset - r.fromOffset), 0);
+        counters.records += recordCount;
+        return { partitions: ranges.map((r) => [r]), offsetRanges: ranges, recordCount };
+      }
+      const partitions = await readAll(connected(), ranges);
+      await decoder.flushDeadLetters(connected());
       for (const p of partitions) counters.records += p.length;
       return { partitions, offsetRanges: ranges };
     },
+    ...(readsWhereProcessed
+      ? {
+          async readPartition(planned: readonly KafkaPlanned<K, V>[]): Promise<ConsumerRecord<K, V>[]> {
+            const read = await Promise.all(planned.map((range) => readQueued(range as OffsetRange)));
+            return read.flat();
+          },
+        }
+      : {}),
     async onBatchCompleted(time, offsetRanges) {
       const ranges = offsetRanges.length > 0 ? offsetRanges : (pending.get(time) ?? []);
       pending.delete(time);
@@ -386,6 +459,10 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       await decoder.close();
       await provider.close();
     },
-    stats: () => ({ ...counters, skipped: decoder.skipped, deadLettered: decoder.deadLettered }),
+    stats: () => ({
+      ...counters,
+      skipped: skippedCounter?.value ?? decoder.skipped,
+      deadLettered: decoder.deadLettered,
+    }),
   };
 }

@@ -4,7 +4,9 @@ import type { ConsumerRecord } from './deserializers.js';
 
 /** The part of StreamingContext a direct stream needs. */
 export interface SourceRegistry {
-  source<T>(source: Source<T>): DStream<T>;
+  source<R, T = R>(source: Source<T, R>): DStream<T>;
+  /** Core's accumulators: records skipped on executors are counted in the driver's stats. */
+  accumulator?(name: string): { add(amount: number): void; readonly value: number };
 }
 
 /**
@@ -23,5 +25,6 @@ export function directStream<K = string | null, V = string | null>(
   ctx: SourceRegistry,
   options: DirectStreamOptions<K, V>,
 ): DStream<ConsumerRecord<K, V>> {
-  return ctx.source(kafkaDirectSource<K, V>(options));
+  const skipped = ctx.accumulator?.(`directStream ${options.name ?? options.topics.join(',')} skipped`);
+  return ctx.source(kafkaDirectSource<K, V>(options, skipped));
 }

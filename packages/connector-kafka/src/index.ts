@@ -38,6 +38,8 @@ export type {
   DirectSourceStats,
   DirectStreamOptions,
   KafkaDirectSource,
+  KafkaPlanned,
+  SkippedCounter,
   OffsetOutOfRangePolicy,
 } from './direct-source.js';
 export { directStream } from './direct-stream.js';

@@ -3,6 +3,7 @@ import type { SourceContext } from '@dstream/core';
 import { kafkaDirectSource, kafkajsClient } from '../../src/index.js';
 import { type TestKafka, testKafka } from './kafka-server.js';
 import { kcat } from './kcat.js';
+import { computeBatch } from './direct-batch.js';
 
 let server: TestKafka;
 const ctx: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
@@ -86,7 +87,7 @@ describe('read_committed with interleaved transactions (real Kafka)', () => {
       startingOffsets: 'earliest',
     });
     await source.start?.(ctx);
-    const batch = await source.compute(1000);
+    const batch = await computeBatch(source, 1000);
     await source.stop?.();
     expect(batch.partitions.flat().map((r) => (r as { value: unknown }).value)).toEqual(committed);
   });

@@ -1,6 +1,6 @@
 import { describeSinkContract, describeSourceContract } from '@dstream/core/testing';
 import kafkajs from 'kafkajs';
-import { type ConsumerRecord, kafkaDirectSource, kafkaSink } from '../../src/index.js';
+import { type ConsumerRecord, type KafkaPlanned, kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { type KafkaBackend, readStable, testKafka } from './kafka-server.js';
 
 /** These cases run against real Kafka and against @dstream/kafka-testkit. */
@@ -27,36 +27,36 @@ export function contractCases(backend: KafkaBackend): void {
   describeSinkContract(`kafkaSink on ${backend} (idempotent producer)`, sinkHarness(false));
   describeSinkContract(`kafkaSink on ${backend} (transactional)`, sinkHarness(true));
 
-  describeSourceContract<ConsumerRecord<string | null, string | null>>(
-    `kafkaDirectSource on ${backend}`,
-    async () => {
-      const server = await testKafka(backend);
-      const topic = await server.topic(3);
-      const groupId = `g-${topic}`;
-      const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
-      await producer.connect();
-      let n = 0;
-      return {
-        createSource: () =>
-          kafkaDirectSource({
-            brokers: server.bootstrap,
-            topics: [topic],
-            groupId,
-            startingOffsets: 'earliest',
-          }),
-        async produce(count) {
-          await producer.send({
-            topic,
-            acks: -1,
-            messages: Array.from({ length: count }, () => ({ key: `k${n}`, value: `v${n++}` })),
-          });
-        },
-        identity: (r) => r.value!,
-        async cleanup() {
-          await producer.disconnect();
-          await server.stop();
-        },
-      };
-    },
-  );
+  describeSourceContract<
+    ConsumerRecord<string | null, string | null>,
+    KafkaPlanned<string | null, string | null>
+  >(`kafkaDirectSource on ${backend}`, async () => {
+    const server = await testKafka(backend);
+    const topic = await server.topic(3);
+    const groupId = `g-${topic}`;
+    const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await producer.connect();
+    let n = 0;
+    return {
+      createSource: () =>
+        kafkaDirectSource({
+          brokers: server.bootstrap,
+          topics: [topic],
+          groupId,
+          startingOffsets: 'earliest',
+        }),
+      async produce(count) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: Array.from({ length: count }, () => ({ key: `k${n}`, value: `v${n++}` })),
+        });
+      },
+      identity: (r) => r.value!,
+      async cleanup() {
+        await producer.disconnect();
+        await server.stop();
+      },
+    };
+  });
 }

@@ -9,6 +9,7 @@ import {
 } from '../../src/index.js';
 import { codecFactory } from '../../src/codecs.js';
 import { type KafkaBackend, type TestKafka, readAll, testKafka } from './kafka-server.js';
+import { computeBatch } from './direct-batch.js';
 
 /** These cases run against real Kafka and against @dstream/kafka-testkit. */
 export function directStreamCases(backend: KafkaBackend): void {
@@ -50,7 +51,7 @@ export function directStreamCases(backend: KafkaBackend): void {
         startingOffsets: 'earliest',
       });
       await source.start?.(ctx);
-      const b1 = await source.compute(1000);
+      const b1 = await computeBatch(source, 1000);
       expect(b1.offsetRanges).toEqual(
         [0, 1, 2].map((partition) => ({ topic, partition, fromOffset: 0, untilOffset: 30 })),
       );
@@ -61,10 +62,10 @@ export function directStreamCases(backend: KafkaBackend): void {
       });
       expect(b1.partitions[0]![0]).toMatchObject({ topic, key: 'k0', value: 'v0' });
       await source.onBatchCompleted?.(1000, b1.offsetRanges!);
-      const b2 = await source.compute(2000);
+      const b2 = await computeBatch(source, 2000);
       expect(b2.partitions.flat()).toHaveLength(0);
       await produce(topic, 6, 3);
-      const b3 = await source.compute(3000);
+      const b3 = await computeBatch(source, 3000);
       expect(b3.offsetRanges!.map((r) => [r.fromOffset, r.untilOffset])).toEqual([
         [30, 32],
         [30, 32],
@@ -93,7 +94,7 @@ export function directStreamCases(backend: KafkaBackend): void {
       await source.start?.({ ...ctx, batchInterval: 2000 });
       let total = 0;
       for (let i = 1; i <= 4; i++) {
-        const b = await source.compute(i * 2000);
+        const b = await computeBatch(source, i * 2000);
         for (const r of b.offsetRanges!) expect(r.untilOffset - r.fromOffset).toBe(16);
         total += b.partitions.flat().length;
       }
@@ -116,7 +117,7 @@ export function directStreamCases(backend: KafkaBackend): void {
       const sizes: number[] = [];
       for (let i = 1; i <= 3; i++) {
         if (i === 3) rate = undefined;
-        const b = await source.compute(i * 1000);
+        const b = await computeBatch(source, i * 1000);
         sizes.push(b.partitions[0]!.length);
       }
       expect(sizes).toEqual([5, 5, 20]);
@@ -134,7 +135,7 @@ export function directStreamCases(backend: KafkaBackend): void {
         startingOffsets: 'earliest',
       });
       await first.start?.(ctx);
-      const b1 = await first.compute(1000);
+      const b1 = await computeBatch(first, 1000);
       await first.onBatchCompleted?.(1000, b1.offsetRanges!);
       await first.stop?.();
       await produce(topic, 10, 2);
@@ -146,7 +147,7 @@ export function directStreamCases(backend: KafkaBackend): void {
         startingOffsets: 'earliest',
       });
       await second.start?.(ctx);
-      const b2 = await second.compute(2000);
+      const b2 = await computeBatch(second, 2000);
       expect(b2.offsetRanges!.map((r) => [r.fromOffset, r.untilOffset])).toEqual([
         [10, 15],
         [10, 15],
@@ -166,7 +167,7 @@ export function directStreamCases(backend: KafkaBackend): void {
         offsetStore: store,
       });
       await third.start?.(ctx);
-      const b3 = await third.compute(3000);
+      const b3 = await computeBatch(third, 3000);
       expect(b3.offsetRanges!.map((r) => [r.fromOffset, r.untilOffset])).toEqual([
         [12, 15],
         [10, 15],
@@ -185,17 +186,17 @@ export function directStreamCases(backend: KafkaBackend): void {
         startingOffsets: 'earliest',
       });
       await first.start?.(ctx);
-      const b1 = await first.compute(1000);
+      const b1 = await computeBatch(first, 1000);
       const position = JSON.parse(JSON.stringify(first.position?.()));
       await first.stop?.();
       await produce(topic, 5, 1);
       const second = kafkaDirectSource({ brokers: server.bootstrap, topics: [topic], groupId: fresh() });
       second.restore?.(position);
       await second.start?.(ctx);
-      const replay = await second.compute(1000);
+      const replay = await computeBatch(second, 1000);
       expect(replay.offsetRanges).toEqual(b1.offsetRanges);
       expect(replay.partitions[0]!.map((r) => r.value)).toEqual(b1.partitions[0]!.map((r) => r.value));
-      const b2 = await second.compute(2000);
+      const b2 = await computeBatch(second, 2000);
       expect(b2.offsetRanges![0]).toMatchObject({ fromOffset: 10, untilOffset: 15 });
       await second.stop?.();
     });
@@ -217,7 +218,7 @@ export function directStreamCases(backend: KafkaBackend): void {
         const { topic, groupId } = await setup();
         const source = kafkaDirectSource({ brokers: server.bootstrap, topics: [topic], groupId });
         await source.start?.(ctx);
-        const error = await source.compute(1000).catch((e: unknown) => e);
+        const error = await computeBatch(source, 1000).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(OffsetOutOfRangeError);
         expect((error as Error).message).toContain(
           `'${topic}' partition 0: wanted offset 10, available range [30, 50)`,
@@ -235,7 +236,7 @@ export function directStreamCases(backend: KafkaBackend): void {
           onOffsetOutOfRange: 'earliest',
         });
         await source.start?.({ ...ctx, log: (_level, message) => warnings.push(message) });
-        const b = await source.compute(1000);
+        const b = await computeBatch(source, 1000);
         expect(b.offsetRanges![0]).toMatchObject({ fromOffset: 30, untilOffset: 50 });
         expect(b.partitions[0]!.map((r) => r.value)).toEqual(
           Array.from({ length: 20 }, (_, i) => `v${30 + i}`),
@@ -254,7 +255,7 @@ export function directStreamCases(backend: KafkaBackend): void {
           onOffsetOutOfRange: 'latest',
         });
         await source.start?.(ctx);
-        const b = await source.compute(1000);
+        const b = await computeBatch(source, 1000);
         expect(b.offsetRanges![0]).toMatchObject({ fromOffset: 50, untilOffset: 50 });
         expect(b.partitions[0]).toEqual([]);
         await source.stop?.();
@@ -279,7 +280,7 @@ export function directStreamCases(backend: KafkaBackend): void {
           deserializer: { value },
         });
         await source.start?.(ctx);
-        await expect(source.compute(1000)).rejects.toThrow(
+        await expect(computeBatch(source, 1000)).rejects.toThrow(
           `${topic}/0@3: the value could not be deserialized`,
         );
         await source.stop?.();
@@ -296,7 +297,7 @@ export function directStreamCases(backend: KafkaBackend): void {
           onDeserializationError: 'skip',
         });
         await source.start?.(ctx);
-        const b = await source.compute(1000);
+        const b = await computeBatch(source, 1000);
         expect(b.partitions[0]!.map((r) => r.value!.n)).toEqual([0, 1, 2, 4, 5, 6, 8, 9]);
         expect(source.stats().skipped).toBe(2);
         await source.stop?.();
@@ -314,7 +315,7 @@ export function directStreamCases(backend: KafkaBackend): void {
           onDeserializationError: { deadLetterTopic: dlq },
         });
         await source.start?.(ctx);
-        const b = await source.compute(1000);
+        const b = await computeBatch(source, 1000);
         expect(b.partitions[0]).toHaveLength(8);
         expect(source.stats().deadLettered).toBe(2);
         const letters = await readAll(server.kafka, dlq, 2);
@@ -350,7 +351,7 @@ export function directStreamCases(backend: KafkaBackend): void {
         });
       }
       await producer.disconnect();
-      const b = await source.compute(1000);
+      const b = await computeBatch(source, 1000);
       expect(b.partitions[0]).toHaveLength(20);
 
       const registry = CompressionCodecs as unknown as Record<number, () => unknown>;
@@ -366,7 +367,7 @@ export function directStreamCases(backend: KafkaBackend): void {
           startingOffsets: 'earliest',
         });
         await again.start?.(ctx);
-        await expect(again.compute(1000)).rejects.toThrow(
+        await expect(computeBatch(again, 1000)).rejects.toThrow(
           `Kafka topic '${topic}' partition 0 holds zstd-compressed records, but the zstd codec is not installed: npm install @mongodb-js/zstd@1.2.2`,
         );
         await again.stop?.();

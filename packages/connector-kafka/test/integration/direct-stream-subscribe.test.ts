@@ -3,6 +3,7 @@ import { KAFKA_VERSIONS } from '@dstream/test-servers';
 import type { SourceContext } from '@dstream/core';
 import { type KafkaDirectSource, kafkaDirectSource } from '../../src/index.js';
 import { type TestKafka, produceEvenly, testKafka } from './kafka-server.js';
+import { computeBatch } from './direct-batch.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,7 +44,7 @@ class Instance {
   /** Computes and completes one batch; returns how many records it read. */
   async step(): Promise<number> {
     this.time += 200;
-    const batch = await this.source.compute(this.time);
+    const batch = await computeBatch(this.source, this.time);
     for (const p of batch.partitions) for (const r of p) this.read.push(r.value!);
     await this.source.onBatchCompleted?.(this.time, batch.offsetRanges ?? []);
     return batch.partitions.reduce((n, p) => n + p.length, 0);

@@ -5,6 +5,7 @@ import { type KafkaCluster, type KafkaVersion, startKafka } from '@dstream/test-
 import { coordinatorOf, createFailoverTopic, runFailover } from '../../scripts/failover-scenario.js';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
+import { computeBatch } from './direct-batch.js';
 
 /** Kill/restart rounds of the leader-failover case (issue 13: 5). */
 const rounds = 5;
@@ -63,7 +64,7 @@ export function failoverSuite(version: KafkaVersion): void {
       const readBatch = async (time: number): Promise<number> => {
         for (let attempt = 1; ; attempt++) {
           try {
-            const batch = await source.compute(time);
+            const batch = await computeBatch(source, time);
             for (const p of batch.partitions) for (const r of p) read.push(Number(r.value));
             await source.onBatchCompleted?.(time, batch.offsetRanges ?? []);
             return batch.partitions.reduce((n, p) => n + p.length, 0);
@@ -193,7 +194,7 @@ export function failoverSuite(version: KafkaVersion): void {
         time += 1000;
         for (let attempt = 1; ; attempt++) {
           try {
-            const batch = await source.compute(time);
+            const batch = await computeBatch(source, time);
             for (const p of batch.partitions) for (const r of p) read.push(Number(r.value));
             await source.onBatchCompleted?.(time, batch.offsetRanges ?? []);
             return batch.partitions.reduce((n, p) => n + p.length, 0);

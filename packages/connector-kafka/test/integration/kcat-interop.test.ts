@@ -4,6 +4,7 @@ import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
 import { type TestKafka, testKafka } from './kafka-server.js';
 import { kcat } from './kcat.js';
+import { computeBatch } from './direct-batch.js';
 
 let server: TestKafka;
 const ctx: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
@@ -29,7 +30,7 @@ describe('interoperability with librdkafka (kcat)', () => {
       startingOffsets: 'earliest',
     });
     await source.start?.(ctx);
-    const batch = await source.compute(1000);
+    const batch = await computeBatch(source, 1000);
     await source.stop?.();
     const records = batch.partitions[0]!;
     expect(records).toHaveLength(200);

@@ -5,6 +5,7 @@ import kafkajs from 'kafkajs';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
 import { type TestKafka, readToEnd, testKafka } from './kafka-server.js';
+import { computeBatch } from './direct-batch.js';
 
 // Connection and leadership faults injected with the testkit's fault hooks (no JVM needed).
 let server: TestKafka;
@@ -67,7 +68,7 @@ describe('faults on the testkit broker', () => {
     });
     await source.start?.(ctx);
     server.testkit!.failNext(ApiKey.Fetch, ErrorCode.NOT_LEADER_OR_FOLLOWER, { times: 2 });
-    const computing = source.compute(1000);
+    const computing = computeBatch(source, 1000);
     await new Promise((resolve) => setTimeout(resolve, 5));
     server.testkit!.dropConnections();
     const batch = await computing;

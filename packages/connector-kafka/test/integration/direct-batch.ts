@@ -1,0 +1,19 @@
+import type { Time } from '@dstream/core';
+import type { ConsumerRecord, KafkaDirectSource } from '../../src/index.js';
+
+/**
+ * A direct source's batch at `time` with its records, as the engine gets them: `compute` plans the
+ * ranges and `readPartition` reads each (here on the driver's started source), or, with a dead-letter
+ * topic, `compute` has read them already.
+ */
+export async function computeBatch<K, V>(source: KafkaDirectSource<K, V>, time: Time) {
+  const batch = await source.compute(time);
+  const read = source.readPartition?.bind(source);
+  const partitions: ConsumerRecord<K, V>[][] =
+    read === undefined
+      ? (batch.partitions as ConsumerRecord<K, V>[][])
+      : await Promise.all(
+          batch.partitions.map(async (p, partition) => [...(await read(p, { executorId: 0, partition }))]),
+        );
+  return { ...batch, partitions };
+}
