@@ -12,7 +12,12 @@ import { type KafkaConnectionOptions, clientProvider } from './client-options.js
 import { type BadRecordPolicy, RecordDecoder } from './record-decoder.js';
 import type { ConsumerRecord, Deserializer } from './deserializers.js';
 import { stringDeserializer } from './deserializers.js';
-import type { KafkaClient, KafkaPartitionOffsets, KafkaTopicPartition } from './kafka-client.js';
+import type {
+  KafkaClient,
+  KafkaPartitionOffsets,
+  KafkaRawRecord,
+  KafkaTopicPartition,
+} from './kafka-client.js';
 import { GroupMembership } from './group-membership.js';
 import { kafkaErrorType, offsetOutOfRange, sourceReadError } from './kafka-errors.js';
 
@@ -204,10 +209,19 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     return ranges;
   };
 
+  // Records skipped per range read, for the counter of the task that asked for the range.
+  const skippedIn = new Map<OffsetRange, number>();
+  const decode = (range: OffsetRange, raw: readonly KafkaRawRecord[]): ConsumerRecord<K, V>[] => {
+    const before = decoder.skipped;
+    const records = decoder.decode(raw);
+    if (decoder.skipped > before) skippedIn.set(range, decoder.skipped - before);
+    return records;
+  };
+
   const read = async (c: KafkaClient, range: OffsetRange): Promise<ConsumerRecord<K, V>[]> => {
     if (range.untilOffset <= range.fromOffset) return [];
     try {
-      return decoder.decode(await c.fetchRange(range));
+      return decode(range, await c.fetchRange(range));
     } catch (error) {
       if (kafkaErrorType(error) !== 'OFFSET_OUT_OF_RANGE')
         throw sourceReadError(range.topic, range.partition, error);
@@ -216,7 +230,7 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       if (o === undefined) throw sourceReadError(range.topic, range.partition, error);
       const from = inRange(range.topic, o, range.fromOffset);
       if (from >= range.untilOffset) return [];
-      return decoder.decode(await c.fetchRange({ ...range, fromOffset: from }));
+      return decode(range, await c.fetchRange({ ...range, fromOffset: from }));
     }
   };
 
@@ -238,7 +252,7 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       throw sourceReadError(failed.topic, failed.partition, error);
     }
     const byRange = new Map(wanted.map((r, i) => [r, fetched[i] ?? []]));
-    return ranges.map((r) => decoder.decode(byRange.get(r) ?? []));
+    return ranges.map((r) => decode(r, byRange.get(r) ?? []));
   };
 
   // The partitions an executor (or the driver) reads at once, e.g. all of a batch's, go in one
@@ -252,12 +266,10 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     const batch = queued;
     queued = [];
     try {
-      const skippedBefore = decoder.skipped;
       const records = await readAll(
         await reader(),
         batch.map((q) => q.range),
       );
-      skippedCounter?.add(decoder.skipped - skippedBefore);
       for (const [i, q] of batch.entries()) q.resolve(records[i] ?? []);
     } catch (error) {
       for (const q of batch) q.reject(error);
@@ -376,7 +388,13 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
     ...(readsWhereProcessed
       ? {
           async readPartition(planned: readonly KafkaPlanned<K, V>[]): Promise<ConsumerRecord<K, V>[]> {
-            const read = await Promise.all(planned.map((range) => readQueued(range as OffsetRange)));
+            const ranges = planned as readonly OffsetRange[];
+            const read = await Promise.all(ranges.map(readQueued));
+            // Counted here, in the task's own context: a failed task attempt's skips are dropped.
+            for (const range of ranges) {
+              skippedCounter?.add(skippedIn.get(range) ?? 0);
+              skippedIn.delete(range);
+            }
             return read.flat();
           },
         }
