@@ -67,13 +67,12 @@ async function dstreamWordCount(
   topic: string,
   executors: number,
   expectedWords: number,
-  job: 'kafkaWordCount' | 'kafkaWordCountReadOnExecutors' = 'kafkaWordCount',
 ): Promise<number> {
   process.env.BENCH_KAFKA_BOOTSTRAP = bootstrap.join(',');
   process.env.BENCH_KAFKA_TOPIC = topic;
   totals.words = 0;
   const clock = new ManualClock();
-  const ctx = await StreamingContext.fromModule(new URL('./kafka-wordcount-job.ts', import.meta.url), job, {
+  const ctx = await StreamingContext.fromModule(new URL('./kafka-wordcount-job.ts', import.meta.url), 'kafkaWordCount', {
     batchInterval: 1000,
     clock,
     executors,
@@ -102,22 +101,11 @@ export async function kafkaWordCountBench(lineCount: number): Promise<Result[]> 
     const hand = await kafkajsLoop(kafka, topic, lineCount, true);
     const inline = lineCount / (await dstreamWordCount(cluster.bootstrap, topic, 0, words));
     const parallel = lineCount / (await dstreamWordCount(cluster.bootstrap, topic, 2, words));
-    const readInline =
-      lineCount /
-      (await dstreamWordCount(cluster.bootstrap, topic, 0, words, 'kafkaWordCountReadOnExecutors'));
-    const readParallel =
-      lineCount /
-      (await dstreamWordCount(cluster.bootstrap, topic, 2, words, 'kafkaWordCountReadOnExecutors'));
     return [
       { label: 'hand-written kafkajs eachBatch word count (lines)', opsPerSec: hand },
       { label: 'kafkajs alone, reading only (lines)', opsPerSec: readOnly },
       { label: 'dstream directStream word count, executors: 0', opsPerSec: inline },
       { label: 'dstream directStream word count, executors: 2', opsPerSec: parallel },
-      { label: 'dstream, ranges read where processed (readPartition), executors: 0', opsPerSec: readInline },
-      {
-        label: 'dstream, ranges read where processed (readPartition), executors: 2',
-        opsPerSec: readParallel,
-      },
     ];
   } finally {
     await cluster.stop();
