@@ -26,7 +26,13 @@ export function directStreamCases(backend: KafkaBackend): void {
   });
 
   async function produce(topic: string, count: number, partitions: number, value = (i: number) => `v${i}`) {
-    const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    // Idempotent: a request retried because one partition failed (a new topic's leader not known
+    // yet) must not write the other partition's records twice — seen once under load.
+    const producer = server.kafka.producer({
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     await producer.send({
       topic,
