@@ -71,12 +71,8 @@ export function clickstreamJob(ctx: StreamingContext, config: RunConfig): Clicks
     .map((p) => ({ id: p.id, raw: p.raw }))
     .to(deadSink);
 
-  // Page views per batch, computed every batch (the ledger below is its output) and kept in the
-  // checkpoint: a window recomputed after a restart then finds the batches that completed before
-  // the crash. (Without this, core computes a window's per-batch counts lazily at slide times only,
-  // and a restarted job has lost the raw batches between the last slide and the crash.)
+  // Page views per batch: the window below reduces these, and the ledger is their own output.
   const perBatch = views.map((v): [string, number] => [v.page, 1]).reduceByKey((a, b) => a + b, 1);
-  perBatch.checkpointed = true;
   // The ledger of what each batch read: what the verifier checks the windows against.
   perBatch
     .transform((batch) => [[{ time: batch.time, ranges: batch.offsetRanges ?? [] }]])
