@@ -36,6 +36,22 @@ export async function kafka(): Promise<{ name: string; results: Result[] }> {
   }
 }
 
+/** The same Kafka → map → Kafka comparison on @dstream/kafka-testkit (in this process). */
+export async function kafkaTestkit(): Promise<{ name: string; results: Result[] }> {
+  const { KafkaTestCluster } = (await import(
+    '@dstream/kafka-testkit'
+  )) as typeof import('@dstream/kafka-testkit');
+  const cluster = await KafkaTestCluster.start({ brokers: 1 });
+  try {
+    const { name, results } = await (await load('connector-kafka/bench/kafka.bench.ts')).run(
+      cluster.bootstrap,
+    );
+    return { name: `${name} — on @dstream/kafka-testkit`, results };
+  } finally {
+    await cluster.stop();
+  }
+}
+
 /**
  * HBase sink vs the native client's multi-put, on a real HBase started here. The HBase bench is a
  * script that prints its own table; it runs as a child process against this HBase.

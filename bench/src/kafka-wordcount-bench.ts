@@ -72,12 +72,16 @@ async function dstreamWordCount(
   process.env.BENCH_KAFKA_TOPIC = topic;
   totals.words = 0;
   const clock = new ManualClock();
-  const ctx = await StreamingContext.fromModule(new URL('./kafka-wordcount-job.ts', import.meta.url), 'kafkaWordCount', {
-    batchInterval: 1000,
-    clock,
-    executors,
-    logger: quiet,
-  });
+  const ctx = await StreamingContext.fromModule(
+    new URL('./kafka-wordcount-job.ts', import.meta.url),
+    'kafkaWordCount',
+    {
+      batchInterval: 1000,
+      clock,
+      executors,
+      logger: quiet,
+    },
+  );
   await ctx.start();
   const started = performance.now();
   clock.advance(1000);

@@ -66,6 +66,10 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
     const { name, results } = await connectors.kafka();
     report(name, results);
   },
+  'kafka-testkit': async () => {
+    const { name, results } = await connectors.kafkaTestkit();
+    report(name, results);
+  },
   hbase: () => connectors.hbase(),
   'empty-batch': async () => {
     const ms = await emptyBatchCost(2_000);

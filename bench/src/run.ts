@@ -17,6 +17,7 @@ const names =
         'mysql',
         'redis',
         'kafka',
+        'kafka-testkit',
         'hbase',
       ];
 const rounds = process.env.BENCH_ROUNDS ?? '5';
