@@ -389,13 +389,16 @@ export function kafkaDirectSource<K = string | null, V = string | null>(
       ? {
           async readPartition(planned: readonly KafkaPlanned<K, V>[]): Promise<ConsumerRecord<K, V>[]> {
             const ranges = planned as readonly OffsetRange[];
-            const read = await Promise.all(ranges.map(readQueued));
-            // Counted here, in the task's own context: a failed task attempt's skips are dropped.
-            for (const range of ranges) {
-              skippedCounter?.add(skippedIn.get(range) ?? 0);
-              skippedIn.delete(range);
+            let skipped = 0;
+            try {
+              const read = await Promise.all(ranges.map(readQueued));
+              for (const range of ranges) skipped += skippedIn.get(range) ?? 0;
+              return read.flat();
+            } finally {
+              for (const range of ranges) skippedIn.delete(range);
+              // Counted here, in the task's own context: a failed task attempt's skips are dropped.
+              if (skipped > 0) skippedCounter?.add(skipped);
             }
-            return read.flat();
           },
         }
       : {}),

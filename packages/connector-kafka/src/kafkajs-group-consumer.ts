@@ -5,6 +5,9 @@ import type {
   KafkaGroupConsumerClient,
   KafkaGroupOffset,
 } from './kafka-client.js';
+import { isRetriableKafkaError } from './kafka-errors.js';
+
+const COMMIT_ATTEMPTS = 5;
 
 /** A consumer-group member over kafkajs' consumer, with offsets committed only when we say so. */
 export function kafkajsGroupConsumer(
@@ -51,9 +54,21 @@ export function kafkajsGroupConsumer(
     },
     async commit(offsets: readonly KafkaGroupOffset[]) {
       if (offsets.length === 0) return;
-      await consumer.commitOffsets(
-        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
-      );
+      const wanted = offsets.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: String(o.offset),
+      }));
+      // A new group's coordinator may still be loading or moving: try again, a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await consumer.commitOffsets(wanted);
+          return;
+        } catch (error) {
+          if (attempt >= COMMIT_ATTEMPTS || !isRetriableKafkaError(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
     },
     async close() {
       await consumer.disconnect();

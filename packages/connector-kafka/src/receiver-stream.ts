@@ -65,9 +65,18 @@ export function kafkaReceiver<K = string | null, V = string | null>(
           for (const r of records) context.store(r);
         }
         const last = batch.records.at(-1);
-        if (last !== undefined) {
-          await member.commit([{ topic: batch.topic, partition: batch.partition, offset: last.offset + 1 }]);
-        }
+        if (last === undefined) return;
+        // The records are stored: a failed commit (a new group's coordinator still loading, say) must
+        // not fail the batch, or kafkajs would hand it over again and it would be stored twice. The
+        // next batch's commit covers these offsets; a restart before it re-reads them (at least once).
+        await member
+          .commit([{ topic: batch.topic, partition: batch.partition, offset: last.offset + 1 }])
+          .catch((error: unknown) =>
+            context.reportError(
+              `receiverStream: committing ${batch.topic}/${batch.partition}@${last.offset + 1} to group '${options.groupId}' failed`,
+              error,
+            ),
+          );
       });
       run.catch((error: unknown) => context.restart('kafka consumer failed to start', error));
     },
