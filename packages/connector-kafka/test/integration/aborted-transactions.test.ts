@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceContext } from '@dstream/core';
 import { kafkaDirectSource, kafkajsClient } from '../../src/index.js';
 import { type TestKafka, testKafka } from './kafka-server.js';
-import { kcat } from './kcat.js';
+import { kcatConsume } from './kcat.js';
 import { computeBatch } from './direct-batch.js';
 
 let server: TestKafka;
@@ -60,21 +60,7 @@ describe('read_committed with interleaved transactions (real Kafka)', () => {
     await writeInterleaved(topic);
 
     const committed = (
-      await kcat([
-        '-b',
-        server.bootstrap.join(','),
-        '-C',
-        '-t',
-        topic,
-        '-o',
-        'beginning',
-        '-e',
-        '-q',
-        '-X',
-        'isolation.level=read_committed',
-        '-f',
-        '%s\\n',
-      ])
+      await kcatConsume(server.bootstrap, topic, '-X', 'isolation.level=read_committed', '-f', '%s\\n')
     )
       .split('\n')
       .filter((line) => line !== '');

@@ -3,7 +3,7 @@ import type { SourceContext } from '@dstream/core';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
 import { type TestKafka, testKafka } from './kafka-server.js';
-import { kcat } from './kcat.js';
+import { kcat, kcatConsume } from './kcat.js';
 import { computeBatch } from './direct-batch.js';
 
 let server: TestKafka;
@@ -51,18 +51,7 @@ describe('interoperability with librdkafka (kcat)', () => {
       sinkContext(),
     );
     await sink.close?.();
-    const out = await kcat([
-      '-b',
-      server.bootstrap.join(','),
-      '-C',
-      '-t',
-      topic,
-      '-o',
-      'beginning',
-      '-e',
-      '-q',
-      '-K:',
-    ]);
+    const out = await kcatConsume(server.bootstrap, topic, '-K:');
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(100);
     expect(lines[42]).toBe(`k42:${codec}-42`);

@@ -25,3 +25,12 @@ export function kcat(args: string[], input?: string): Promise<string> {
     if (input !== undefined) child.stdin?.end(input);
   });
 }
+
+/** Reads a whole topic with kcat from the beginning to its end (`extra`: format, isolation level). */
+export function kcatConsume(
+  bootstrap: readonly string[],
+  topic: string,
+  ...extra: string[]
+): Promise<string> {
+  return kcat(['-b', bootstrap.join(','), '-C', '-t', topic, '-o', 'beginning', '-e', '-q', ...extra]);
+}
