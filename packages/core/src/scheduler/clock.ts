@@ -22,7 +22,15 @@ export class SystemClock implements Clock {
   }
 
   schedule(time: number, callback: () => void): ClockTimer {
-    const handle = setTimeout(callback, Math.max(0, time - Date.now()));
+    // setTimeout runs on a monotonic clock and may fire a millisecond before Date.now() reaches
+    // `time` (a batch then started "before" its time: a negative scheduling delay); re-arm until it has.
+    let handle: ReturnType<typeof setTimeout>;
+    const fire = () => {
+      const wait = time - Date.now();
+      if (wait > 0) handle = setTimeout(fire, wait);
+      else callback();
+    };
+    handle = setTimeout(fire, Math.max(0, time - Date.now()));
     return { cancel: () => clearTimeout(handle) };
   }
 }
