@@ -45,7 +45,7 @@ const benchmarks: Record<string, (rounds: number) => Promise<void>> = {
     for (const on of [true, false]) {
       const { delays, rate } = await overload(seconds, on);
       console.log(
-        `  backpressure ${on ? 'on ' : 'off'}: scheduling delay of the last batches ${delays.map((d) => `${d} ms`).join(', ')}${rate ? `; rate settled at ${Math.round(rate)} records/s` : ''}`,
+        `  backpressure ${on ? 'on ' : 'off'}: scheduling delay at 1/3, 2/3 and the end ${delays.map((d) => `${d} ms`).join(', ')}${rate ? `; rate settled at ${Math.round(rate)} records/s` : ''}`,
       );
     }
   },
