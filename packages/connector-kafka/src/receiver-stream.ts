@@ -40,6 +40,10 @@ export function kafkaReceiver<K = string | null, V = string | null>(
   let client: KafkaClient | undefined;
   let consumer: KafkaGroupConsumerClient | undefined;
   let decoder: RecordDecoder<K, V> | undefined;
+  // The next offset this receiver has stored, per partition. kafkajs hands records over again from
+  // the group's committed offset after a rebalance (a heartbeat missed under load, a commit refused
+  // mid-rebalance); what this receiver already stored is skipped, not stored twice.
+  const storedUntil = new Map<string, number>();
 
   return {
     name: options.name ?? `kafka receiver ${options.topics.join(',')}`,
@@ -57,7 +61,10 @@ export function kafkaReceiver<K = string | null, V = string | null>(
       consumer = member;
       const run = member.run(options.topics, options.startingOffsets === 'earliest', async (batch) => {
         if (context.isStopped()) throw new Error('receiver stopped');
-        const records = d.decode(batch.records);
+        const partitionKey = `${batch.topic}\u0000${batch.partition}`;
+        const from = storedUntil.get(partitionKey) ?? -1;
+        const fresh = batch.records.filter((r) => r.offset >= from);
+        const records = d.decode(fresh);
         await d.flushDeadLetters(c);
         if (reliable) {
           await context.storeAll(records);
@@ -66,6 +73,7 @@ export function kafkaReceiver<K = string | null, V = string | null>(
         }
         const last = batch.records.at(-1);
         if (last === undefined) return;
+        if (last.offset + 1 > from) storedUntil.set(partitionKey, last.offset + 1);
         // The records are stored: a failed commit (a new group's coordinator still loading, say) must
         // not fail the batch, or kafkajs would hand it over again and it would be stored twice. The
         // next batch's commit covers these offsets; a restart before it re-reads them (at least once).
