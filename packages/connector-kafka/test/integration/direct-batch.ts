@@ -17,3 +17,25 @@ export async function computeBatch<K, V>(source: KafkaDirectSource<K, V>, time: 
         );
   return { ...batch, partitions };
 }
+
+/**
+ * Reads the batch at `time` and completes it (commits its ranges), retrying while brokers are down
+ * (up to 100 attempts, 300 ms apart): the driver's side of a batch during a failover. Returns the
+ * records' values as numbers.
+ */
+export async function readAndCompleteRetrying<K, V>(
+  source: KafkaDirectSource<K, V>,
+  time: Time,
+): Promise<number[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const batch = await computeBatch(source, time);
+      const values = batch.partitions.flatMap((p) => p.map((r) => Number(r.value)));
+      await source.onBatchCompleted?.(time, batch.offsetRanges ?? []);
+      return values;
+    } catch (error) {
+      if (attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+}

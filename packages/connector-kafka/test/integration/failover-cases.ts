@@ -5,7 +5,7 @@ import { type KafkaCluster, type KafkaVersion, startKafka } from '@dstream/test-
 import { coordinatorOf, createFailoverTopic, runFailover } from '../../scripts/failover-scenario.js';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
-import { computeBatch } from './direct-batch.js';
+import { readAndCompleteRetrying } from './direct-batch.js';
 
 /** Kill/restart rounds of the leader-failover case (issue 13: 5). */
 const rounds = 5;
@@ -62,17 +62,9 @@ export function failoverSuite(version: KafkaVersion): void {
       const read: number[] = [];
       let writing = true;
       const readBatch = async (time: number): Promise<number> => {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const batch = await computeBatch(source, time);
-            for (const p of batch.partitions) for (const r of p) read.push(Number(r.value));
-            await source.onBatchCompleted?.(time, batch.offsetRanges ?? []);
-            return batch.partitions.reduce((n, p) => n + p.length, 0);
-          } catch (error) {
-            if (attempt >= 100) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 300));
-          }
-        }
+        const values = await readAndCompleteRetrying(source, time);
+        for (const v of values) read.push(v);
+        return values.length;
       };
       let time = 0;
       const reader = (async () => {
@@ -192,17 +184,9 @@ export function failoverSuite(version: KafkaVersion): void {
       let time = 0;
       const step = async (): Promise<number> => {
         time += 1000;
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const batch = await computeBatch(source, time);
-            for (const p of batch.partitions) for (const r of p) read.push(Number(r.value));
-            await source.onBatchCompleted?.(time, batch.offsetRanges ?? []);
-            return batch.partitions.reduce((n, p) => n + p.length, 0);
-          } catch (error) {
-            if (attempt >= 100) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 300));
-          }
-        }
+        const values = await readAndCompleteRetrying(source, time);
+        for (const v of values) read.push(v);
+        return values.length;
       };
       for (let i = 0; i < 3; i++) await step();
       const victim = await coordinatorOf(admin, '__consumer_offsets', groupId);
