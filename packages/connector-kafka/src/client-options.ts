@@ -2,11 +2,21 @@ import type { Kafka, KafkaConfig } from 'kafkajs';
 import { type ClientProvider, ConfigError, perExecutor } from '@dstream/core';
 import type { KafkaClient, KafkaConsumerSettings } from './kafka-client.js';
 import { type KafkajsClientOptions, kafkajsClient } from './kafkajs-client.js';
+import { platformaticClient } from './platformatic-client.js';
+
+/** The client libraries the connector has an adapter for. */
+export type KafkaClientName = 'kafkajs' | 'platformatic';
+const CLIENTS: readonly KafkaClientName[] = ['kafkajs', 'platformatic'];
 
 /** The ways to say which Kafka to talk to; give exactly one. */
 export interface KafkaConnectionOptions {
-  /** Bootstrap brokers, e.g. ['127.0.0.1:9092']: a kafkajs client is created per executor. */
+  /** Bootstrap brokers, e.g. ['127.0.0.1:9092']: a client (see `client`) is created per executor. */
   brokers?: readonly string[];
+  /**
+   * Which client library the connector creates from `brokers`: 'kafkajs' (2.2.4, the default) or
+   * 'platformatic' (@platformatic/kafka 2.x, an optional dependency that needs Node >= 22.22).
+   */
+  client?: KafkaClientName;
   /** A kafkajs `Kafka` instance or its config (SSL, SASL, clientId are kept). */
   kafka?: Kafka | KafkaConfig;
   /** A client provider of your own (e.g. `perExecutor(() => kafkajsClient(...))`). */
@@ -41,10 +51,37 @@ export function clientProvider(options: KafkaConnectionOptions, what: string): C
   if (given !== 1) {
     throw new ConfigError(`${what}: give exactly one of brokers, kafka or provider (got ${given})`);
   }
+  const client = options.client ?? 'kafkajs';
+  if (!CLIENTS.includes(client)) {
+    throw new ConfigError(`${what}: client must be one of ${CLIENTS.join(', ')} (got '${String(client)}')`);
+  }
   if (options.provider !== undefined) return options.provider;
+  if (client === 'platformatic' && options.brokers === undefined) {
+    throw new ConfigError(
+      `${what}: client 'platformatic' is created from brokers (kafka is a kafkajs config)`,
+    );
+  }
   if (options.brokers !== undefined) {
     if (options.brokers.length === 0) throw new ConfigError(`${what}: brokers is empty`);
     const brokers = [...options.brokers];
+    if (client === 'platformatic') {
+      const consumer = options.consumer;
+      return perExecutor(
+        () =>
+          platformaticClient({
+            brokers,
+            clientId: options.clientId ?? 'dstream',
+            ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
+            ...(options.connectionTimeout === undefined ? {} : { connectTimeout: options.connectionTimeout }),
+            ...(consumer?.maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs: consumer.maxWaitTimeInMs }),
+            ...(consumer?.maxBytesPerPartition === undefined
+              ? {}
+              : { maxBytesPerPartition: consumer.maxBytesPerPartition }),
+            ...(consumer === undefined ? {} : { consumer }),
+          }),
+        { close: (c) => c.close() },
+      );
+    }
     const config: KafkaConfig = {
       brokers,
       clientId: options.clientId ?? 'dstream',

@@ -49,3 +49,51 @@ function compareOffsets(a: string, b: string): number {
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** A record batch as @platformatic/kafka decodes it: the fields read_committed needs. */
+export interface TransactionalBatch {
+  readonly firstOffset: bigint;
+  readonly lastOffsetDelta: number;
+  readonly attributes: number;
+  readonly producerId: bigint;
+  readonly records: ReadonlyArray<{ readonly key: Buffer | null }>;
+}
+
+const IS_TRANSACTIONAL = 0x10;
+const IS_CONTROL = 0x20;
+
+/**
+ * `committedMessages` for whole record batches (every record of a batch shares its producer and
+ * transaction): the same Java-consumer semantics — each aborted transaction is active once its first
+ * offset is reached, until that producer's ABORT marker — and control batches dropped.
+ */
+export function committedBatches<B extends TransactionalBatch>(
+  batches: readonly B[],
+  abortedTransactions: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }> | null | undefined,
+): B[] {
+  const pending = [...(abortedTransactions ?? [])].sort((a, b) =>
+    a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0,
+  );
+  if (pending.length === 0 && !batches.some((b) => (b.attributes & IS_CONTROL) !== 0)) {
+    return batches as B[];
+  }
+  const aborting = new Set<bigint>();
+  const out: B[] = [];
+  let next = 0;
+  for (const batch of batches) {
+    const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+    while (next < pending.length && pending[next]!.firstOffset <= last) {
+      aborting.add(pending[next]!.producerId);
+      next++;
+    }
+    if ((batch.attributes & IS_CONTROL) !== 0) {
+      const key = batch.records[0]?.key;
+      if (key !== null && key !== undefined && ABORT_MARKER_KEY.equals(key))
+        aborting.delete(batch.producerId);
+      continue;
+    }
+    if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && aborting.has(batch.producerId)) continue;
+    out.push(batch);
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 export { availableCodecs, codecPackages, registerCodecs } from './codecs.js';
 export type { OptionalCodec } from './codecs.js';
-export type { KafkaConnectionOptions } from './client-options.js';
+export type { KafkaClientName, KafkaConnectionOptions } from './client-options.js';
 export type {
   KafkaClient,
   KafkaCompression,
@@ -25,6 +25,9 @@ export type {
 } from './kafka-client.js';
 export { kafkajsClient } from './kafkajs-client.js';
 export type { KafkajsClientOptions } from './kafkajs-client.js';
+export { platformaticClient } from './platformatic-client.js';
+export type { PlatformaticClientOptions } from './platformatic-client.js';
+export { platformaticAvailable, platformaticSupported } from './platformatic-api.js';
 export { kafkaGroupOffsetStore } from './kafka-group-offset-store.js';
 export type { KafkaGroupOffsetStoreOptions } from './kafka-group-offset-store.js';
 export { kafkaSink } from './kafka-sink.js';

@@ -9,28 +9,49 @@ import {
 import { codecOfError, codecPackages } from './codecs.js';
 import type { KafkaPartitionOffsets } from './kafka-client.js';
 
-/** Maps kafkajs' native errors into core's taxonomy; every message names the topic/partition involved. */
+/**
+ * Maps the clients' native errors into core's taxonomy; every message names the topic/partition
+ * involved. kafkajs names a Kafka error `type` and marks it `retriable`; @platformatic/kafka names it
+ * `apiId`, marks it `canRetry`, and nests the errors of one response in `errors`.
+ */
 
-interface KafkajsErrorShape {
+interface KafkaErrorShape {
   name?: string;
   type?: string;
   retriable?: boolean;
   message?: string;
+  /** @platformatic/kafka: the Kafka error name, its retry flag and its error class code. */
+  apiId?: string;
+  canRetry?: boolean;
+  code?: unknown;
+  errors?: unknown[];
 }
 
-const shape = (error: unknown): KafkajsErrorShape =>
-  typeof error === 'object' && error !== null ? (error as KafkajsErrorShape) : {};
+const shape = (error: unknown): KafkaErrorShape =>
+  typeof error === 'object' && error !== null ? (error as KafkaErrorShape) : {};
 
-/** kafkajs' error `type` (e.g. 'OFFSET_OUT_OF_RANGE', 'NOT_LEADER_FOR_PARTITION'), also when wrapped. */
+/** The error and what it wraps (`cause`, kafkajs' `originalError`, platformatic's `errors`), depth-first. */
+function* chain(error: unknown, depth = 0): Generator<KafkaErrorShape> {
+  if (typeof error !== 'object' || error === null || depth > 8) return;
+  const s = shape(error);
+  yield s;
+  const nested = error as { cause?: unknown; originalError?: unknown };
+  if (nested.originalError !== undefined) yield* chain(nested.originalError, depth + 1);
+  for (const inner of Array.isArray(s.errors) ? s.errors : []) yield* chain(inner, depth + 1);
+  if (nested.cause !== undefined) yield* chain(nested.cause, depth + 1);
+}
+
+/** The Kafka error name (e.g. 'OFFSET_OUT_OF_RANGE', 'NOT_LEADER_FOR_PARTITION'), also when wrapped. */
 export function kafkaErrorType(error: unknown): string | undefined {
-  for (let e: unknown = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    const type = shape(e).type;
+  for (const s of chain(error)) {
+    const type = s.type ?? s.apiId;
     if (type !== undefined) return type;
-    const originalError = (e as { originalError?: unknown }).originalError;
-    if (originalError !== undefined) return kafkaErrorType(originalError);
   }
   return undefined;
 }
+
+/** platformatic's retryable classes: the network, a timeout. */
+const PLATFORMATIC_RETRIABLE = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
 
 /** True for errors that a metadata refresh and another try can fix (leader moved, broker down). */
 export function isRetriableKafkaError(error: unknown): boolean {
@@ -38,8 +59,35 @@ export function isRetriableKafkaError(error: unknown): boolean {
   if (s.name === 'KafkaJSConnectionError' || s.name === 'KafkaJSRequestTimeoutError') return true;
   if (s.name === 'KafkaJSNumberOfRetriesExceeded' || s.name === 'KafkaJSBrokerNotFound') return true;
   if (s.name === 'KafkaJSLockTimeout' || s.name === 'KafkaJSMetadataNotLoaded') return true;
-  return s.retriable === true;
+  if (s.retriable === true) return true;
+  if (typeof s.code !== 'string' || !s.code.startsWith('PLT_KFK_')) return false;
+  // A platformatic error (or the errors of one response, or its retries' errors): retriable when
+  // every Kafka error in it is, or it failed on the network.
+  let kafkaErrors = 0;
+  for (const inner of chain(error)) {
+    if (typeof inner.code === 'string' && PLATFORMATIC_RETRIABLE.has(inner.code)) return true;
+    if (inner.apiId !== undefined) {
+      kafkaErrors++;
+      if (inner.canRetry !== true && !STALE_METADATA.has(inner.apiId)) return false;
+    }
+  }
+  return kafkaErrors > 0;
 }
+
+/** Errors that mean "ask the cluster again": a refresh of metadata or the coordinator fixes them. */
+const STALE_METADATA = new Set([
+  'BROKER_NOT_AVAILABLE',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'REQUEST_TIMED_OUT',
+  'CONCURRENT_TRANSACTIONS',
+]);
 
 /** The error a direct stream raises when the offsets it wants are gone (retention) or not there yet. */
 export function offsetOutOfRange(

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Kafka, Message, Producer, RetryOptions } from 'kafkajs';
 import { kafkajsCompression } from './codecs.js';
+import { perKeyQueue } from './per-key-queue.js';
 import type {
   KafkaCompression,
   KafkaGroupOffset,
@@ -56,20 +57,8 @@ export async function kafkajsProducer(
       : { transactionTimeout: producerOptions.transactionTimeout }),
   });
   await producer.connect();
-  // kafkajs' idempotent producer keeps one sequence per partition; concurrent requests to the same
-  // partition can reach the broker out of order, so requests are serialized per partition.
-  const tails = new Map<string, Promise<unknown>>();
-  const serialized = <R>(key: string, fn: () => Promise<R>): Promise<R> => {
-    const previous = tails.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    tails.set(key, next);
-    void next
-      .finally(() => {
-        if (tails.get(key) === next) tails.delete(key);
-      })
-      .catch(() => undefined);
-    return next;
-  };
+  // kafkajs' idempotent producer keeps one sequence per partition: one request per partition at a time.
+  const serialized = perKeyQueue();
   const client: KafkaProducerClient = {
     sendPartition: (topic, partition, records, compression: KafkaCompression) =>
       serialized(`${topic}\u0000${partition}`, async () => {

@@ -1,20 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceContext } from '@dstream/core';
-import { kafkaDirectSource, kafkajsClient } from '../../src/index.js';
-import { type TestKafka, testKafka } from './kafka-server.js';
+import { kafkaDirectSource } from '../../src/index.js';
+import { type TestKafka, connectorClient, testClients, testKafka } from './kafka-server.js';
 import { kcatConsume } from './kcat.js';
 import { computeBatch } from './direct-batch.js';
 
 let server: TestKafka;
 const ctx: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
-
-beforeAll(async () => {
-  server = await testKafka();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 async function writeInterleaved(topic: string): Promise<void> {
   const a = server.kafka.producer({
@@ -51,55 +43,65 @@ async function writeInterleaved(topic: string): Promise<void> {
   await Promise.all([a.disconnect(), b.disconnect(), c.disconnect()]);
 }
 
-describe('read_committed with interleaved transactions (real Kafka)', () => {
-  // Two transactional producers interleave on one partition and the later-started one aborts first,
-  // so the broker lists the aborted transactions out of first-offset order. kafkajs 2.2.4's filter
-  // then passed the first producer's aborted records on as committed (seen in the demo's kill test).
-  it('the direct stream returns exactly what kcat reads as committed', async () => {
-    const topic = await server.topic(1);
-    await writeInterleaved(topic);
+describe.each(testClients())(
+  'read_committed with interleaved transactions (real Kafka) with %s',
+  (client) => {
+    beforeAll(async () => {
+      server = await testKafka('kafka', undefined, client);
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
 
-    const committed = (
-      await kcatConsume(server.bootstrap, topic, '-X', 'isolation.level=read_committed', '-f', '%s\\n')
-    )
-      .split('\n')
-      .filter((line) => line !== '');
-    expect(committed).toEqual(['c1', 'c2']);
+    // Two transactional producers interleave on one partition and the later-started one aborts first,
+    // so the broker lists the aborted transactions out of first-offset order. kafkajs 2.2.4's filter
+    // then passed the first producer's aborted records on as committed (seen in the demo's kill test).
+    it('the direct stream returns exactly what kcat reads as committed', async () => {
+      const topic = await server.topic(1);
+      await writeInterleaved(topic);
 
-    const source = kafkaDirectSource({
-      brokers: server.bootstrap,
-      topics: [topic],
-      groupId: `g-${topic}`,
-      startingOffsets: 'earliest',
-    });
-    await source.start?.(ctx);
-    const batch = await computeBatch(source, 1000);
-    await source.stop?.();
-    expect(batch.partitions.flat().map((r) => (r as { value: unknown }).value)).toEqual(committed);
-  });
+      const committed = (
+        await kcatConsume(server.bootstrap, topic, '-X', 'isolation.level=read_committed', '-f', '%s\\n')
+      )
+        .split('\n')
+        .filter((line) => line !== '');
+      expect(committed).toEqual(['c1', 'c2']);
 
-  it("the receiver stream's group consumer skips the same aborted records", async () => {
-    const topic = await server.topic(1);
-    await writeInterleaved(topic);
-    const client = kafkajsClient({ brokers: server.bootstrap, clientId: 'aborted-test' });
-    const consumer = client.groupConsumer(`g-${topic}`);
-    const seen: string[] = [];
-    let sawLast: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => {
-      sawLast = resolve;
+      const source = kafkaDirectSource({
+        ...server.connection,
+        topics: [topic],
+        groupId: `g-${topic}`,
+        startingOffsets: 'earliest',
+      });
+      await source.start?.(ctx);
+      const batch = await computeBatch(source, 1000);
+      await source.stop?.();
+      expect(batch.partitions.flat().map((r) => (r as { value: unknown }).value)).toEqual(committed);
     });
-    await consumer.run([topic], true, async (batch) => {
-      for (const r of batch.records) seen.push(String(r.value));
-      if (seen.includes('c2')) sawLast();
+
+    it("the receiver stream's group consumer skips the same aborted records", async () => {
+      const topic = await server.topic(1);
+      await writeInterleaved(topic);
+      const client = connectorClient(server, { clientId: 'aborted-test' });
+      const consumer = client.groupConsumer(`g-${topic}`);
+      const seen: string[] = [];
+      let sawLast: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        sawLast = resolve;
+      });
+      await consumer.run([topic], true, async (batch) => {
+        for (const r of batch.records) seen.push(String(r.value));
+        if (seen.includes('c2')) sawLast();
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 30_000);
+      });
+      await Promise.race([done, timeout]);
+      clearTimeout(timer);
+      await consumer.close();
+      await client.close();
+      expect(seen).toEqual(['c1', 'c2']);
     });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 30_000);
-    });
-    await Promise.race([done, timeout]);
-    clearTimeout(timer);
-    await consumer.close();
-    await client.close();
-    expect(seen).toEqual(['c1', 'c2']);
-  });
-});
+  },
+);

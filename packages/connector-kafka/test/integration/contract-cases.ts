@@ -2,17 +2,18 @@ import { describeSinkContract, describeSourceContract } from '@dstream/core/test
 import kafkajs from 'kafkajs';
 import { type ConsumerRecord, type KafkaPlanned, kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { type KafkaBackend, readStable, testKafka } from './kafka-server.js';
+import type { KafkaClientName } from '../../src/index.js';
 
 /** These cases run against real Kafka and against @dstream/kafka-testkit. */
-export function contractCases(backend: KafkaBackend): void {
+export function contractCases(backend: KafkaBackend, client: KafkaClientName = 'kafkajs'): void {
   const sinkHarness = (transactional: boolean) => async () => {
-    const server = await testKafka(backend);
+    const server = await testKafka(backend, undefined, client);
     const topic = await server.topic(3);
     const source = await server.topic(1);
     const records = Array.from({ length: 12 }, (_, i) => ({ id: i, text: `r${i}` }));
     return {
       sink: kafkaSink<{ id: number; text: string }>({
-        brokers: server.bootstrap,
+        ...server.connection,
         topic,
         key: (r) => String(r.id),
         ...(transactional ? { transactional: { groupId: `g-${source}` } } : {}),
@@ -24,14 +25,14 @@ export function contractCases(backend: KafkaBackend): void {
     };
   };
 
-  describeSinkContract(`kafkaSink on ${backend} (idempotent producer)`, sinkHarness(false));
-  describeSinkContract(`kafkaSink on ${backend} (transactional)`, sinkHarness(true));
+  describeSinkContract(`kafkaSink on ${backend} with ${client} (idempotent producer)`, sinkHarness(false));
+  describeSinkContract(`kafkaSink on ${backend} with ${client} (transactional)`, sinkHarness(true));
 
   describeSourceContract<
     ConsumerRecord<string | null, string | null>,
     KafkaPlanned<string | null, string | null>
-  >(`kafkaDirectSource on ${backend}`, async () => {
-    const server = await testKafka(backend);
+  >(`kafkaDirectSource on ${backend} with ${client}`, async () => {
+    const server = await testKafka(backend, undefined, client);
     const topic = await server.topic(3);
     const groupId = `g-${topic}`;
     const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
@@ -40,7 +41,7 @@ export function contractCases(backend: KafkaBackend): void {
     return {
       createSource: () =>
         kafkaDirectSource({
-          brokers: server.bootstrap,
+          ...server.connection,
           topics: [topic],
           groupId,
           startingOffsets: 'earliest',

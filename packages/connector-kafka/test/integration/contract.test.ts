@@ -1,3 +1,4 @@
+import { testClients } from './kafka-server.js';
 import { contractCases } from './contract-cases.js';
 
-contractCases('kafka');
+for (const client of testClients()) contractCases('kafka', client);

@@ -1,3 +1,4 @@
+import { testClients } from './kafka-server.js';
 import { directStreamCases } from './direct-stream-cases.js';
 
-directStreamCases('kafka');
+for (const client of testClients()) directStreamCases('kafka', client);

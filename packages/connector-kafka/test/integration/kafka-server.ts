@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import { KafkaTestCluster } from '@dstream/kafka-testkit';
 import type { KafkaVersion } from '@dstream/test-servers';
 import { useKafka } from '@dstream/test-servers/vitest';
+import {
+  type KafkaClient,
+  type KafkaClientName,
+  kafkajsClient,
+  platformaticClient,
+  platformaticSupported,
+} from '../../src/index.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -15,6 +23,11 @@ export interface TestKafka {
   bootstrap: string[];
   /** The in-process broker (fault hooks) when backend is 'testkit'. */
   testkit: KafkaTestCluster | undefined;
+  /** The client library the connector under test is given (`connection.client`). */
+  client: KafkaClientName;
+  /** Connection options for the connector: these brokers, through this client. */
+  connection: { brokers: string[]; client: KafkaClientName };
+  /** The independent kafkajs client the tests write and check with. */
   kafka: Kafka;
   admin: Admin;
   topic(partitions?: number, config?: Record<string, string>): Promise<string>;
@@ -27,7 +40,11 @@ export interface TestKafka {
  * against a broker you started yourself.
  */
 /** `version` picks the shared broker's Kafka version (real Kafka only; default 3.9.1). */
-export async function testKafka(backend: KafkaBackend = 'kafka', version?: KafkaVersion): Promise<TestKafka> {
+export async function testKafka(
+  backend: KafkaBackend = 'kafka',
+  version?: KafkaVersion,
+  client: KafkaClientName = 'kafkajs',
+): Promise<TestKafka> {
   const given = process.env.DSTREAM_KAFKA_BOOTSTRAP;
   let testkit: KafkaTestCluster | undefined;
   let bootstrap: string[];
@@ -47,6 +64,8 @@ export async function testKafka(backend: KafkaBackend = 'kafka', version?: Kafka
     backend,
     bootstrap,
     testkit,
+    client,
+    connection: { brokers: bootstrap, client },
     kafka,
     admin,
     async topic(partitions = 3, config = {}) {
@@ -214,4 +233,44 @@ export async function produceEvenly(
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * The clients the connector's integration suites run with on this Node: kafkajs always, and
+ * @platformatic/kafka where it runs (Node >= 22.22) and is installed (an optional dependency).
+ */
+export function testClients(): KafkaClientName[] {
+  const clients: KafkaClientName[] = ['kafkajs'];
+  if (platformaticSupported()) {
+    try {
+      createRequire(import.meta.url).resolve('@platformatic/kafka');
+      clients.push('platformatic');
+    } catch (error) {
+      // npm skips the optional package on Node < 22.22; on a newer Node, CI must have it.
+      if (process.env.CI !== undefined && process.env.CI !== '') {
+        throw new Error(
+          'CI: @platformatic/kafka is not installed on a Node that runs it (run npm ci on this Node)',
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+  }
+  return clients;
+}
+
+/** A connector client of the server's client library (for tests that drive the KafkaClient itself). */
+export function connectorClient(
+  server: TestKafka,
+  options: { maxBytesPerPartition?: number; clientId?: string } = {},
+): KafkaClient {
+  const clientId = options.clientId ?? 'dstream-test';
+  if (server.client === 'platformatic') {
+    return platformaticClient({ brokers: server.bootstrap, clientId, ...options });
+  }
+  return kafkajsClient(
+    { brokers: server.bootstrap, clientId },
+    options.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: options.maxBytesPerPartition },
+  );
 }

@@ -3,24 +3,25 @@ import kafkajs from 'kafkajs';
 import { kafkaSink, partitionForKey } from '../../src/index.js';
 import { sinkContext } from './context.js';
 import { type KafkaBackend, type TestKafka, readAll, testKafka } from './kafka-server.js';
+import type { KafkaClientName } from '../../src/index.js';
 
 /** These cases run against real Kafka and against @dstream/kafka-testkit. */
-export function kafkaSinkCases(backend: KafkaBackend): void {
+export function kafkaSinkCases(backend: KafkaBackend, client: KafkaClientName = 'kafkajs'): void {
   let server: TestKafka;
 
   beforeAll(async () => {
-    server = await testKafka(backend);
+    server = await testKafka(backend, undefined, client);
   });
 
   afterAll(async () => {
     await server?.stop();
   });
 
-  describe(`kafkaSink on ${backend} (idempotent producer, one request per partition)`, () => {
+  describe(`kafkaSink on ${backend} with ${client} (idempotent producer, one request per partition)`, () => {
     it('writes keyed records to the partition Kafka’s default partitioner picks', async () => {
       const topic = await server.topic(4);
       const sink = kafkaSink<{ user: string; n: number }>({
-        brokers: server.bootstrap,
+        ...server.connection,
         topic,
         key: (r) => r.user,
         value: (r) => JSON.stringify(r),
@@ -60,7 +61,7 @@ export function kafkaSinkCases(backend: KafkaBackend): void {
       const topics = [await server.topic(2), await server.topic(2)];
       for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
         const sink = kafkaSink<{ to: number; v: string }>({
-          brokers: server.bootstrap,
+          ...server.connection,
           topicOf: (r) => topics[r.to]!,
           value: (r) => r.v,
           headers: (r) => ({ codec: compression, to: String(r.to) }),
@@ -82,7 +83,7 @@ export function kafkaSinkCases(backend: KafkaBackend): void {
     it('splits a large partition into requests the broker accepts (message.max.bytes)', async () => {
       const topic = await server.topic(1);
       const sink = kafkaSink<number>({
-        brokers: server.bootstrap,
+        ...server.connection,
         topic,
         value: (n) => `${n}:${'v'.repeat(1000)}`,
       });
@@ -97,7 +98,7 @@ export function kafkaSinkCases(backend: KafkaBackend): void {
     });
 
     it('fails with a clear error for a topic that does not exist', async () => {
-      const sink = kafkaSink<string>({ brokers: server.bootstrap, topic: 'no-such-topic-here' });
+      const sink = kafkaSink<string>({ ...server.connection, topic: 'no-such-topic-here' });
       await expect(sink.writePartition(['a'], sinkContext())).rejects.toThrow(/no-such-topic-here/);
       await sink.close?.();
     });

@@ -1,3 +1,4 @@
+import { testClients } from './kafka-server.js';
 import { kafkaSinkCases } from './kafka-sink-cases.js';
 
-kafkaSinkCases('kafka');
+for (const client of testClients()) kafkaSinkCases('kafka', client);

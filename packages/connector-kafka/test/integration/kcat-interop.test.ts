@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceContext } from '@dstream/core';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
-import { type TestKafka, testKafka } from './kafka-server.js';
+import { type TestKafka, testClients, testKafka } from './kafka-server.js';
 import { kcat, kcatConsume } from './kcat.js';
 import { computeBatch } from './direct-batch.js';
 
@@ -10,21 +10,20 @@ let server: TestKafka;
 const ctx: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
 const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
-beforeAll(async () => {
-  server = await testKafka();
-});
+describe.each(testClients())('interoperability with librdkafka (kcat) with %s', (client) => {
+  beforeAll(async () => {
+    server = await testKafka('kafka', undefined, client);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
-afterAll(async () => {
-  await server?.stop();
-});
-
-describe('interoperability with librdkafka (kcat)', () => {
   it.each(codecs)('the direct stream reads what kcat wrote with %s compression', async (codec) => {
     const topic = await server.topic(1);
     const lines = Array.from({ length: 200 }, (_, i) => `k${i}:${codec}-${i}`).join('\n');
     await kcat(['-b', server.bootstrap.join(','), '-P', '-t', topic, '-z', codec, '-K:'], `${lines}\n`);
     const source = kafkaDirectSource({
-      brokers: server.bootstrap,
+      ...server.connection,
       topics: [topic],
       groupId: `g-${topic}`,
       startingOffsets: 'earliest',
@@ -40,7 +39,7 @@ describe('interoperability with librdkafka (kcat)', () => {
   it.each(codecs)('kcat reads what the sink wrote with %s compression', async (codec) => {
     const topic = await server.topic(1);
     const sink = kafkaSink<number>({
-      brokers: server.bootstrap,
+      ...server.connection,
       topic,
       key: (n) => `k${n}`,
       value: (n) => `${codec}-${n}`,
@@ -61,7 +60,7 @@ describe('interoperability with librdkafka (kcat)', () => {
     const topic = await server.topic(1);
     const source = await server.topic(1);
     const sink = kafkaSink<string>({
-      brokers: server.bootstrap,
+      ...server.connection,
       topic,
       transactional: { groupId: `g-${topic}` },
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
-import { type KafkaFetchRange, type KafkaRawRecord, kafkajsClient } from '../../src/index.js';
-import { type KafkaBackend, type TestKafka, testKafka } from './kafka-server.js';
+import type { KafkaClientName, KafkaFetchRange, KafkaRawRecord } from '../../src/index.js';
+import { type KafkaBackend, type TestKafka, connectorClient, testKafka } from './kafka-server.js';
 
 const PARTITIONS = 6;
 
@@ -58,11 +58,11 @@ const shape = (records: readonly KafkaRawRecord[]) =>
   records.map((r) => ({ partition: r.partition, offset: r.offset, value: r.value?.toString() ?? null }));
 
 /** Cost: one 6-partition topic of ~400 records per backend, a few seconds on real Kafka. */
-export function rangeFetchCases(backend: KafkaBackend): void {
-  describe(`multi-partition range fetch on ${backend}`, () => {
+export function rangeFetchCases(backend: KafkaBackend, client: KafkaClientName = 'kafkajs'): void {
+  describe(`multi-partition range fetch on ${backend} with ${client}`, () => {
     let server: TestKafka;
     beforeAll(async () => {
-      server = await testKafka(backend);
+      server = await testKafka(backend, undefined, client);
     });
     afterAll(async () => {
       await server?.stop();
@@ -72,7 +72,7 @@ export function rangeFetchCases(backend: KafkaBackend): void {
       const topic = await server.topic(PARTITIONS);
       const committed = await fill(server, topic);
       // Small per-partition responses: each range takes several pipelined follow-up fetches.
-      const client = kafkajsClient({ brokers: server.bootstrap }, { maxBytesPerPartition: 512 });
+      const client = connectorClient(server, { maxBytesPerPartition: 512 });
       try {
         let offsets = await client.topicOffsets(topic);
         // The transaction markers become visible to read_committed shortly after commit().

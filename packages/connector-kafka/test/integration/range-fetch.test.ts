@@ -1,3 +1,4 @@
+import { testClients } from './kafka-server.js';
 import { rangeFetchCases } from './range-fetch-cases.js';
 
-rangeFetchCases('kafka');
+for (const client of testClients()) rangeFetchCases('kafka', client);

@@ -2,17 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiverContext } from '@dstream/core';
 import kafkajs from 'kafkajs';
 import { type ConsumerRecord, kafkaReceiver } from '../../src/index.js';
-import { type TestKafka, testKafka } from './kafka-server.js';
+import { type TestKafka, testClients, testKafka } from './kafka-server.js';
 
 let server: TestKafka;
-
-beforeAll(async () => {
-  server = await testKafka();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 type Received = ConsumerRecord<string | null, string | null>;
 
@@ -53,7 +45,14 @@ const until = async (condition: () => boolean | Promise<boolean>, what: string):
   }
 };
 
-describe('kafkaReceiver (reliable)', () => {
+describe.each(testClients())('kafkaReceiver (reliable) with %s', (client) => {
+  beforeAll(async () => {
+    server = await testKafka('kafka', undefined, client);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('commits a batch’s offsets only after storeAll resolved', async () => {
     const topic = await server.topic(1);
     const groupId = `recv-${topic}`;
@@ -63,7 +62,7 @@ describe('kafkaReceiver (reliable)', () => {
     await producer.disconnect();
 
     const receiver = kafkaReceiver({
-      brokers: server.bootstrap,
+      ...server.connection,
       topics: [topic],
       groupId,
       startingOffsets: 'earliest',

@@ -2,17 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, createTestContext } from '@dstream/core/testing';
 import kafkajs from 'kafkajs';
 import { directStream, jsonDeserializer, kafkaSink, receiverStream } from '../../src/index.js';
-import { type TestKafka, readAll, testKafka } from './kafka-server.js';
+import { type TestKafka, readAll, testClients, testKafka } from './kafka-server.js';
 
 let server: TestKafka;
-
-beforeAll(async () => {
-  server = await testKafka();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 async function produce(topic: string, values: string[]) {
   const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
@@ -21,7 +13,14 @@ async function produce(topic: string, values: string[]) {
   await producer.disconnect();
 }
 
-describe('through a StreamingContext', () => {
+describe.each(testClients())('through a StreamingContext with %s', (client) => {
+  beforeAll(async () => {
+    server = await testKafka('kafka', undefined, client);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('Kafka → map → Kafka, exactly once with the transactional sink, resumable from its offsets', async () => {
     const input = await server.topic(3);
     const output = await server.topic(2);
@@ -34,14 +33,14 @@ describe('through a StreamingContext', () => {
     const run = async (batches: number) => {
       const test = createTestContext({ batchInterval: 1000 });
       const sink = kafkaSink<{ user: string; n: number }>({
-        brokers: server.bootstrap,
+        ...server.connection,
         topic: output,
         key: (r) => r.user,
         value: (r) => JSON.stringify(r),
         transactional: { groupId },
       });
       directStream(test.ctx, {
-        brokers: server.bootstrap,
+        ...server.connection,
         topics: [input],
         groupId,
         startingOffsets: 'earliest',
@@ -73,7 +72,7 @@ describe('through a StreamingContext', () => {
     const test = createTestContext({ batchInterval: 500, blockInterval: 100 });
     const out = collect(
       receiverStream(test.ctx, {
-        brokers: server.bootstrap,
+        ...server.connection,
         topics: [topic],
         groupId,
         startingOffsets: 'earliest',

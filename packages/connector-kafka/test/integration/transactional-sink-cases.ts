@@ -3,13 +3,14 @@ import { ApiKey, ErrorCode } from '@dstream/kafka-testkit';
 import { kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
 import { type KafkaBackend, type TestKafka, readAll, testKafka } from './kafka-server.js';
+import type { KafkaClientName } from '../../src/index.js';
 
 /** These cases run against real Kafka and against @dstream/kafka-testkit. */
-export function transactionalSinkCases(backend: KafkaBackend): void {
+export function transactionalSinkCases(backend: KafkaBackend, client: KafkaClientName = 'kafkajs'): void {
   let server: TestKafka;
 
   beforeAll(async () => {
-    server = await testKafka(backend);
+    server = await testKafka(backend, undefined, client);
   });
 
   afterAll(async () => {
@@ -32,13 +33,13 @@ export function transactionalSinkCases(backend: KafkaBackend): void {
     }
   }
 
-  describe(`kafkaSink on ${backend} transactional (records + source offsets in one transaction)`, () => {
+  describe(`kafkaSink on ${backend} with ${client} transactional (records + source offsets in one transaction)`, () => {
     it('commits records and the source range together; a replayed range is not written twice', async () => {
       const source = await server.topic(1);
       const output = await server.topic(2);
       const groupId = `job-${Math.random().toString(36).slice(2)}`;
       const options = {
-        brokers: server.bootstrap,
+        ...server.connection,
         topic: output,
         key: (r: number) => `k${r}`,
         value: (r: number) => String(r),
@@ -82,7 +83,7 @@ export function transactionalSinkCases(backend: KafkaBackend): void {
       const output = await server.topic(2, { 'max.message.bytes': '20000' });
       const groupId = `job-${Math.random().toString(36).slice(2)}`;
       const sink = kafkaSink<{ p: number; v: string }>({
-        brokers: server.bootstrap,
+        ...server.connection,
         topic: output,
         value: (r) => r.v,
         partitionOf: (r) => r.p,
@@ -119,7 +120,7 @@ export function transactionalSinkCases(backend: KafkaBackend): void {
         const output = await server.topic(2);
         const groupId = `job-${Math.random().toString(36).slice(2)}`;
         const sink = kafkaSink<string>({
-          brokers: server.bootstrap,
+          ...server.connection,
           topic: output,
           transactional: { groupId },
         });

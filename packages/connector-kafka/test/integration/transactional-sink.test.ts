@@ -1,3 +1,4 @@
+import { testClients } from './kafka-server.js';
 import { transactionalSinkCases } from './transactional-sink-cases.js';
 
-transactionalSinkCases('kafka');
+for (const client of testClients()) transactionalSinkCases('kafka', client);
