@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAFKA_VERSIONS } from '@dstream/test-servers';
 import type { SourceContext } from '@dstream/core';
-import { type KafkaDirectSource, kafkaDirectSource } from '../../src/index.js';
-import { type TestKafka, produceEvenly, testKafka } from './kafka-server.js';
+import { type KafkaClientName, type KafkaDirectSource, kafkaDirectSource } from '../../src/index.js';
+import { type TestKafka, produceEvenly, testClients, testKafka } from './kafka-server.js';
 import { computeBatch } from './direct-batch.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,9 +24,10 @@ class Instance {
     },
   };
 
-  constructor(server: TestKafka, topic: string, groupId: string) {
+  constructor(server: TestKafka, topic: string, groupId: string, client: KafkaClientName) {
     this.source = kafkaDirectSource({
       brokers: server.bootstrap,
+      client,
       topics: [topic],
       groupId,
       subscribe: true,
@@ -59,6 +60,14 @@ async function until(what: string, ok: () => boolean, step: () => Promise<unknow
   if (!ok()) throw new Error(`gave up waiting for ${what}`);
 }
 
+/**
+ * Both instances on each client, and (where both clients load) one on each: members speak the same
+ * protocol name and consumer-protocol bytes, so a job can move from one client to the other live.
+ */
+const clients = testClients();
+const pairs: Array<[KafkaClientName, KafkaClientName]> = clients.map((c) => [c, c]);
+if (clients.length > 1) pairs.push(['kafkajs', 'platformatic']);
+
 describe.each(KAFKA_VERSIONS)(
   'direct stream subscribe: group assignment in one process, Kafka %s',
   (version) => {
@@ -72,53 +81,57 @@ describe.each(KAFKA_VERSIONS)(
       await server?.stop();
     });
 
-    it('two instances split the partitions, commit as group members; one leaves, the other reads the rest: each record once', async () => {
-      const topic = await server.topic(6);
-      const groupId = `sub-${topic}`;
-      const total = 600;
-      await produceEvenly(server.kafka, topic, total, 6, (i) => ({ value: String(i) }));
+    it.each(pairs)(
+      'two instances (%s, %s) split the partitions, commit as group members; one leaves, the other reads the rest: each record once',
+      async (clientA, clientB) => {
+        const topic = await server.topic(6);
+        const groupId = `sub-${topic}`;
+        const total = 600;
+        await produceEvenly(server.kafka, topic, total, 6, (i) => ({ value: String(i) }));
 
-      const a = new Instance(server, topic, groupId);
-      const b = new Instance(server, topic, groupId);
-      await a.source.start?.(a.context);
-      expect(a.owned()).toBe(6);
-      await a.step();
-      // b's join completes only after a has drained and rejoined; a keeps stepping meanwhile.
-      let bStarted = false;
-      const bStart = b.source.start?.(b.context).then(() => {
-        bStarted = true;
-      });
-      await until(
-        'b to join',
-        () => bStarted,
-        () => a.step(),
-      );
-      await bStart;
-      await until(
-        'a 3 + b 3',
-        () => a.owned() === 3 && b.owned() === 3,
-        () => a.step(),
-      );
-      expect(new Set([...a.assignments.at(-1)!, ...b.assignments.at(-1)!]).size).toBe(6);
-      for (let i = 0; i < 3; i++) await Promise.all([a.step(), b.step()]);
-      expect(a.read.length).toBeGreaterThan(0);
+        const a = new Instance(server, topic, groupId, clientA);
+        const b = new Instance(server, topic, groupId, clientB);
+        await a.source.start?.(a.context);
+        expect(a.owned()).toBe(6);
+        await a.step();
+        // b's join completes only after a has drained and rejoined; a keeps stepping meanwhile.
+        let bStarted = false;
+        const bStart = b.source.start?.(b.context).then(() => {
+          bStarted = true;
+        });
+        await until(
+          'b to join',
+          () => bStarted,
+          () => a.step(),
+        );
+        await bStart;
+        await until(
+          'a 3 + b 3',
+          () => a.owned() === 3 && b.owned() === 3,
+          () => a.step(),
+        );
+        expect(new Set([...a.assignments.at(-1)!, ...b.assignments.at(-1)!]).size).toBe(6);
+        for (let i = 0; i < 3; i++) await Promise.all([a.step(), b.step()]);
+        expect(a.read.length).toBeGreaterThan(0);
 
-      // a stops (leaves the group); b is reassigned all 6 and reads on from a's committed offsets.
-      await a.source.stop?.();
-      await until(
-        'b to own all 6',
-        () => b.owned() === 6,
-        () => b.step(),
-      );
-      let empty = 0;
-      for (let i = 0; i < 200 && empty < 3; i++) empty = (await b.step()) === 0 ? empty + 1 : 0;
-      await b.source.stop?.();
+        // a stops (leaves the group); b is reassigned all 6 and reads on from a's committed offsets.
+        await a.source.stop?.();
+        await until(
+          'b to own all 6',
+          () => b.owned() === 6,
+          () => b.step(),
+        );
+        let empty = 0;
+        for (let i = 0; i < 200 && empty < 3; i++) empty = (await b.step()) === 0 ? empty + 1 : 0;
+        await b.source.stop?.();
 
-      const all = [...a.read, ...b.read];
-      expect(all).toHaveLength(total);
-      expect(new Set(all).size).toBe(total);
-      const [offsets] = await server.admin.fetchOffsets({ groupId, topics: [topic] });
-      expect(offsets!.partitions.map((p) => Number(p.offset))).toEqual([100, 100, 100, 100, 100, 100]);
-    }, 120_000);
+        const all = [...a.read, ...b.read];
+        expect(all).toHaveLength(total);
+        expect(new Set(all).size).toBe(total);
+        const [offsets] = await server.admin.fetchOffsets({ groupId, topics: [topic] });
+        expect(offsets!.partitions.map((p) => Number(p.offset))).toEqual([100, 100, 100, 100, 100, 100]);
+      },
+      120_000,
+    );
   },
 );
