@@ -2,16 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
-import { type TestKafka, testKafka } from './kafka-server.js';
+import { type TestKafka, testClients, testKafka } from './kafka-server.js';
 import { kcat } from './kcat.js';
 
 let server: TestKafka;
 const job = fileURLToPath(new URL('./fixtures/exactly-once-job.ts', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-beforeAll(async () => {
-  server = await testKafka();
-});
 
 const children = new Set<ChildProcess>();
 
@@ -19,7 +15,6 @@ afterAll(async () => {
   // Never leave a job process behind, even when the test failed half-way.
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await server?.stop();
 });
 
 function startJob(args: string[]): ChildProcess {
@@ -52,7 +47,14 @@ async function committedTotal(groupId: string, topic: string): Promise<number> {
   }
 }
 
-describe('exactly once through process kills', () => {
+describe.each(testClients())('exactly once through process kills, with %s', (client) => {
+  beforeAll(async () => {
+    server = await testKafka('kafka', undefined, client);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('SIGKILLed at random moments and restarted, the job writes every input record exactly once', async () => {
     const input = await server.topic(3);
     const output = await server.topic(2);
@@ -67,7 +69,7 @@ describe('exactly once through process kills', () => {
     });
     await producer.disconnect();
 
-    const args = [server.bootstrap.join(','), input, output, groupId];
+    const args = [server.bootstrap.join(','), input, output, groupId, client];
     // A bounded number of kills at random moments, each after the job made some progress.
     for (let round = 0; round < 5; round++) {
       const child = startJob(args);
