@@ -187,6 +187,10 @@ export interface PlatformaticConnectionPool {
   close(): Promise<void>;
 }
 
+/**
+ * The raw group APIs are taken at versions that Kafka 3.x, 4.x (KIP-896 dropped only older ones) and
+ * @dstream/kafka-testkit all serve; the library's own calls negotiate versions with ApiVersions.
+ */
 export interface PlatformaticModule {
   Admin: new (options: PlatformaticBaseOptions) => PlatformaticAdmin;
   Consumer: new (options: PlatformaticBaseOptions & Record<string, unknown>) => PlatformaticConsumer;
@@ -195,13 +199,13 @@ export interface PlatformaticModule {
     clientId: string,
     options?: { connectTimeout?: number; requestTimeout?: number },
   ) => PlatformaticConnectionPool;
-  findCoordinatorV4: {
+  findCoordinatorV2: {
     api: PlatformaticApi<
       [keyType: number, keys: string[]],
       { coordinators: Array<{ key: string; nodeId: number; host: string; port: number; errorCode: number }> }
     >;
   };
-  joinGroupV9: {
+  joinGroupV5: {
     api: PlatformaticApi<
       [
         groupId: string,
@@ -216,7 +220,7 @@ export interface PlatformaticModule {
       PlatformaticJoinGroupResponse
     >;
   };
-  syncGroupV5: {
+  syncGroupV3: {
     api: PlatformaticApi<
       [
         groupId: string,
@@ -230,16 +234,16 @@ export interface PlatformaticModule {
       { assignment: Buffer }
     >;
   };
-  heartbeatV4: {
+  heartbeatV3: {
     api: PlatformaticApi<
       [groupId: string, generationId: number, memberId: string, groupInstanceId?: string | null],
       unknown
     >;
   };
-  leaveGroupV5: {
+  leaveGroupV3: {
     api: PlatformaticApi<[groupId: string, members: Array<{ memberId: string }>], unknown>;
   };
-  offsetCommitV8: {
+  offsetCommitV7: {
     api: PlatformaticApi<
       [
         groupId: string,

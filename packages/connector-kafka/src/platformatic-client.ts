@@ -145,8 +145,9 @@ export function platformaticClient(options: PlatformaticClientOptions): KafkaCli
     let lastError: unknown;
     for (const broker of brokers) {
       try {
-        const response = await lib.findCoordinatorV4.api.async(await p.get(broker), GROUP_KEY, [groupId]);
-        const c = response.coordinators.find((x) => x.key === groupId);
+        const response = await lib.findCoordinatorV2.api.async(await p.get(broker), GROUP_KEY, [groupId]);
+        // FindCoordinator v2 asks for one key and answers without it.
+        const c = response.coordinators[0];
         if (c !== undefined && c.errorCode === 0) {
           const found = { host: c.host, port: c.port, nodeId: c.nodeId };
           coordinators.set(groupId, found);

@@ -60,9 +60,9 @@ export function platformaticGroupMember(
 
   const joinOnce = async (assign: KafkaGroupAssignor): Promise<KafkaTopicPartition[]> => {
     const connection = await coordinator();
-    let joined: Awaited<ReturnType<PlatformaticModule['joinGroupV9']['api']['async']>>;
+    let joined: Awaited<ReturnType<PlatformaticModule['joinGroupV5']['api']['async']>>;
     try {
-      joined = await lib.joinGroupV9.api.async(
+      joined = await lib.joinGroupV5.api.async(
         connection,
         groupId,
         sessionTimeout,
@@ -95,7 +95,7 @@ export function platformaticGroupMember(
         assignment: encodeAssignment(assignment.get(m.memberId) ?? []),
       }));
     }
-    const synced = await lib.syncGroupV5.api.async(
+    const synced = await lib.syncGroupV3.api.async(
       connection,
       groupId,
       generationId,
@@ -127,7 +127,7 @@ export function platformaticGroupMember(
     },
     async heartbeat() {
       try {
-        await lib.heartbeatV4.api.async(await coordinator(), groupId, generationId, memberId, null);
+        await lib.heartbeatV3.api.async(await coordinator(), groupId, generationId, memberId, null);
         return 'stable';
       } catch (error) {
         forgetOn(error);
@@ -153,7 +153,7 @@ export function platformaticGroupMember(
       // moved or is still loading the group must not lose a commit.
       for (let attempt = 1; ; attempt++) {
         try {
-          await lib.offsetCommitV8.api.async(
+          await lib.offsetCommitV7.api.async(
             await coordinator(),
             groupId,
             generationId,
@@ -176,7 +176,7 @@ export function platformaticGroupMember(
       if (memberId === '') return;
       const id = memberId;
       memberId = '';
-      await lib.leaveGroupV5.api
+      await lib.leaveGroupV3.api
         .async(await coordinator(), groupId, [{ memberId: id }])
         .catch(() => undefined);
     },

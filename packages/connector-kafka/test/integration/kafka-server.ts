@@ -11,6 +11,7 @@ import {
   kafkajsClient,
   platformaticClient,
   platformaticSupported,
+  registerCodecs,
 } from '../../src/index.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
@@ -57,6 +58,8 @@ export async function testKafka(
         ? given.split(',')
         : (await useKafka(version === undefined ? {} : { version })).bootstrap;
   }
+  // The tests' own kafkajs client writes and reads every codec, whichever client is under test.
+  registerCodecs();
   const kafka = new KafkaClass({ brokers: bootstrap, clientId: 'dstream-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();

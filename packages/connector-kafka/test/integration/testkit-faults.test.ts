@@ -4,20 +4,12 @@ import { ApiKey, ErrorCode } from '@dstream/kafka-testkit';
 import kafkajs from 'kafkajs';
 import { kafkaDirectSource, kafkaSink } from '../../src/index.js';
 import { sinkContext } from './context.js';
-import { type TestKafka, readToEnd, testKafka } from './kafka-server.js';
+import { type TestKafka, readToEnd, testClients, testKafka } from './kafka-server.js';
 import { computeBatch } from './direct-batch.js';
 
 // Connection and leadership faults injected with the testkit's fault hooks (no JVM needed).
 let server: TestKafka;
 const ctx: SourceContext = { batchInterval: 1000, rateLimit: () => undefined, log: () => undefined };
-
-beforeAll(async () => {
-  server = await testKafka('testkit');
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 async function produce(topic: string, count: number) {
   const producer = server.kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
@@ -30,10 +22,17 @@ async function produce(topic: string, count: number) {
   await producer.disconnect();
 }
 
-describe('faults on the testkit broker', () => {
+describe.each(testClients())('faults on the testkit broker, with %s', (client) => {
+  beforeAll(async () => {
+    server = await testKafka('testkit', undefined, client);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it('the sink retries a produce answered NOT_LEADER_OR_FOLLOWER and loses nothing', async () => {
     const topic = await server.topic(3);
-    const sink = kafkaSink<number>({ brokers: server.bootstrap, topic, key: (n) => `k${n}`, value: String });
+    const sink = kafkaSink<number>({ ...server.connection, topic, key: (n) => `k${n}`, value: String });
     await sink.writePartition([0], sinkContext()); // connect first
     server.testkit!.failNext(ApiKey.Produce, ErrorCode.NOT_LEADER_OR_FOLLOWER, { times: 3 });
     const ids = Array.from({ length: 300 }, (_, i) => i + 1);
@@ -45,7 +44,7 @@ describe('faults on the testkit broker', () => {
 
   it('the sink survives its connections being dropped mid-batch', async () => {
     const topic = await server.topic(3);
-    const sink = kafkaSink<number>({ brokers: server.bootstrap, topic, key: (n) => `k${n}`, value: String });
+    const sink = kafkaSink<number>({ ...server.connection, topic, key: (n) => `k${n}`, value: String });
     await sink.writePartition([0], sinkContext());
     const ids = Array.from({ length: 3000 }, (_, i) => i + 1);
     const writing = sink.writePartition(ids, sinkContext({ batchTime: 2000 }));
@@ -61,7 +60,7 @@ describe('faults on the testkit broker', () => {
     const topic = await server.topic(3);
     await produce(topic, 3000);
     const source = kafkaDirectSource({
-      brokers: server.bootstrap,
+      ...server.connection,
       topics: [topic],
       groupId: `g-${topic}`,
       startingOffsets: 'earliest',
