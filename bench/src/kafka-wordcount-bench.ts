@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Logger, ManualClock, StreamingContext } from '@dstream/core';
 import { startKafka } from '@dstream/test-servers';
 import { Kafka, logLevel } from 'kafkajs';
+import { type KafkaClientName, platformaticAvailable } from '@dstream/connector-kafka';
 import { makeLines } from './core-bench.js';
 import { kafkaWordCount, totals } from './kafka-wordcount-job.js';
 import type { Result } from './measure.js';
@@ -67,7 +68,9 @@ async function dstreamWordCount(
   topic: string,
   executors: number,
   expectedWords: number,
+  client: KafkaClientName = 'kafkajs',
 ): Promise<number> {
+  process.env.BENCH_KAFKA_CLIENT = client;
   process.env.BENCH_KAFKA_BOOTSTRAP = bootstrap.join(',');
   process.env.BENCH_KAFKA_TOPIC = topic;
   totals.words = 0;
@@ -105,12 +108,24 @@ export async function kafkaWordCountBench(lineCount: number): Promise<Result[]> 
     const hand = await kafkajsLoop(kafka, topic, lineCount, true);
     const inline = lineCount / (await dstreamWordCount(cluster.bootstrap, topic, 0, words));
     const parallel = lineCount / (await dstreamWordCount(cluster.bootstrap, topic, 2, words));
-    return [
+    const results: Result[] = [
       { label: 'hand-written kafkajs eachBatch word count (lines)', opsPerSec: hand },
       { label: 'kafkajs alone, reading only (lines)', opsPerSec: readOnly },
       { label: 'dstream directStream word count, executors: 0', opsPerSec: inline },
       { label: 'dstream directStream word count, executors: 2', opsPerSec: parallel },
     ];
+    // The connector's @platformatic/kafka client, where this Node runs it (>= 22.22).
+    if (await platformaticAvailable()) {
+      for (const executors of [0, 2]) {
+        const rate =
+          lineCount / (await dstreamWordCount(cluster.bootstrap, topic, executors, words, 'platformatic'));
+        results.push({
+          label: `dstream directStream word count on @platformatic/kafka, executors: ${executors} (${(rate / hand).toFixed(2)}× the kafkajs loop)`,
+          opsPerSec: rate,
+        });
+      }
+    }
+    return results;
   } finally {
     await cluster.stop();
   }

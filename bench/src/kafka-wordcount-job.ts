@@ -1,11 +1,12 @@
 // The Kafka word count of the benchmark, as a job module so that executors can rebuild it.
-import { bufferDeserializer, directStream } from '@dstream/connector-kafka';
+import { type KafkaClientName, bufferDeserializer, directStream } from '@dstream/connector-kafka';
 import type { DStream, StreamingContext } from '@dstream/core';
 
 export const totals = { words: 0 };
 
 const brokers = () => (process.env.BENCH_KAFKA_BOOTSTRAP ?? '').split(',');
 const topicName = () => process.env.BENCH_KAFKA_TOPIC ?? '';
+const client = () => (process.env.BENCH_KAFKA_CLIENT ?? 'kafkajs') as KafkaClientName;
 
 function countWords(words: DStream<string>): void {
   words.countByValue().foreachBatch((b) => {
@@ -18,6 +19,7 @@ export function kafkaWordCount(ctx: StreamingContext): void {
   countWords(
     directStream(ctx, {
       brokers: brokers(),
+      client: client(),
       topics: [topic],
       groupId: `wordcount-${topic}`,
       startingOffsets: 'earliest',

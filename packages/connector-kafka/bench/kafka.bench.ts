@@ -3,7 +3,7 @@ import { StreamingContext, ManualClock } from '@dstream/core';
 import { KafkaTestCluster } from '@dstream/kafka-testkit';
 import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
-import { directStream, kafkaSink } from '../src/index.js';
+import { type KafkaClientName, directStream, kafkaSink, platformaticAvailable } from '../src/index.js';
 import { platformaticLoop } from './platformatic-loop.js';
 
 /**
@@ -15,8 +15,9 @@ import { platformaticLoop } from './platformatic-loop.js';
  *   node --conditions=@dstream/source --import tsx packages/connector-kafka/bench/kafka.bench.ts 127.0.0.1:9092
  *   node --conditions=@dstream/source --import tsx packages/connector-kafka/bench/kafka.bench.ts testkit
  *
- * With PLATFORMATIC_KAFKA=<install>/dist/index.js the raw `@platformatic/kafka` consume → send loop
- * runs too, on the same broker (no dstream adapter for it yet).
+ * Where `@platformatic/kafka` runs (Node >= 22.22, the connector's optional dependency), dstream
+ * runs again on its adapter (`client: 'platformatic'`) and its raw consume → send loop runs too;
+ * PLATFORMATIC_KAFKA=<install>/dist/index.js picks another install of it for that raw loop.
  */
 
 const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
@@ -102,12 +103,14 @@ async function throughDstream(
   input: string,
   output: string,
   transactional: boolean,
+  client: KafkaClientName = 'kafkajs',
 ): Promise<number> {
   const clock = new ManualClock();
   const ctx = new StreamingContext({ batchInterval: 1000, clock });
   const groupId = `bench-dstream-${randomUUID()}`;
   const sink = kafkaSink<{ key: string | null; value: string }>({
     brokers: bootstrap,
+    client,
     topic: output,
     key: (r) => r.key,
     value: (r) => r.value,
@@ -115,6 +118,7 @@ async function throughDstream(
   });
   directStream(ctx, {
     brokers: bootstrap,
+    client,
     topics: [input],
     groupId,
     startingOffsets: 'earliest',
@@ -152,16 +156,32 @@ export async function run(
   const raw = await handWritten(kafka, input, rawOut);
   const ours = await throughDstream(bootstrap, input, dstreamOut, false);
   const exactlyOnce = await throughDstream(bootstrap, input, exactlyOnceOut, true);
-  const platformatic = await platformaticLoop(bootstrap, transform);
   const others: Array<{ label: string; opsPerSec: number }> = [];
+  const platformatic = await platformaticLoop(bootstrap, transform);
+  let platformaticRaw: number | undefined;
   if (platformatic !== undefined) {
     const out = `bench-platformatic-${randomUUID()}`;
     await createTopic(kafka, out);
-    const rate = await platformatic.run(input, out, RECORDS);
+    platformaticRaw = await platformatic.run(input, out, RECORDS);
     others.push({
-      label: `hand-written ${platformatic.name} consume → send loop (${(rate / raw).toFixed(2)}× kafkajs loop)`,
-      opsPerSec: rate,
+      label: `hand-written ${platformatic.name} consume → send loop (${(platformaticRaw / raw).toFixed(2)}× kafkajs loop)`,
+      opsPerSec: platformaticRaw,
     });
+  }
+  if (await platformaticAvailable()) {
+    for (const transactional of [false, true]) {
+      const out = `bench-dstream-platformatic-${randomUUID()}`;
+      await createTopic(kafka, out);
+      const rate = await throughDstream(bootstrap, input, out, transactional, 'platformatic');
+      const vsOwn =
+        platformaticRaw === undefined ? '' : `, ${(rate / platformaticRaw).toFixed(2)}× its raw loop`;
+      others.push({
+        label:
+          `dstream on @platformatic/kafka, ${transactional ? 'transactional kafkaSink (exactly-once)' : 'directStream → map → kafkaSink'}` +
+          ` (${(rate / raw).toFixed(2)}× kafkajs loop${vsOwn})`,
+        opsPerSec: rate,
+      });
+    }
   }
   return {
     name:

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { platformaticSupported } from '../src/platformatic-api.js';
 
 /**
  * The hand-written consume → produce loop of `@platformatic/kafka`, for the Kafka benchmark's
- * comparison of raw clients. It is not a dependency of the connector: set PLATFORMATIC_KAFKA to the
- * `dist/index.js` of an install (2.x needs Node >= 22.22, 1.x runs on Node 20).
+ * comparison of raw clients: the connector's optional dependency (2.x, Node >= 22.22), or the
+ * `dist/index.js` of another install that PLATFORMATIC_KAFKA names (1.x runs on Node 20).
  */
 
 interface Message {
@@ -38,13 +40,24 @@ export interface PlatformaticLoop {
   run(input: string, output: string, count: number): Promise<number>;
 }
 
-/** The loop over the install PLATFORMATIC_KAFKA names, or undefined when it is not set. */
+/** The installed package's entry, or undefined where it is not installed or cannot run. */
+function installed(): string | undefined {
+  if (!platformaticSupported()) return undefined;
+  try {
+    return createRequire(import.meta.url).resolve('@platformatic/kafka');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The loop over PLATFORMATIC_KAFKA's install or the installed package; undefined without either. */
 export async function platformaticLoop(
   bootstrap: readonly string[],
   transform: (value: string) => string,
 ): Promise<PlatformaticLoop | undefined> {
-  const path = process.env.PLATFORMATIC_KAFKA;
-  if (path === undefined || path === '') return undefined;
+  const given = process.env.PLATFORMATIC_KAFKA;
+  const path = given !== undefined && given !== '' ? given : installed();
+  if (path === undefined) return undefined;
   const lib = (await import(path)) as PlatformaticModule;
   const { version } = JSON.parse(readFileSync(join(dirname(path), '..', 'package.json'), 'utf8')) as {
     version: string;
