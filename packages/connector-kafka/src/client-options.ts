@@ -1,20 +1,42 @@
+import { createRequire } from 'node:module';
 import type { Kafka, KafkaConfig } from 'kafkajs';
 import { type ClientProvider, ConfigError, perExecutor } from '@dstream/core';
 import type { KafkaClient, KafkaConsumerSettings } from './kafka-client.js';
 import { type KafkajsClientOptions, kafkajsClient } from './kafkajs-client.js';
 import { platformaticClient } from './platformatic-client.js';
+import { platformaticSupported } from './platformatic-api.js';
 
 /** The client libraries the connector has an adapter for. */
 export type KafkaClientName = 'kafkajs' | 'platformatic';
 const CLIENTS: readonly KafkaClientName[] = ['kafkajs', 'platformatic'];
+
+let installed: boolean | undefined;
+/**
+ * The client the connector uses when none is named: @platformatic/kafka where this Node runs it
+ * (>= 22.22) and it is installed, else kafkajs. Both lose nothing in the failover tests; through
+ * the connector platformatic moved Kafka → map → Kafka about 2.7× as fast (see the README).
+ */
+export function defaultKafkaClient(): KafkaClientName {
+  if (!platformaticSupported()) return 'kafkajs';
+  if (installed === undefined) {
+    try {
+      createRequire(import.meta.url).resolve('@platformatic/kafka');
+      installed = true;
+    } catch {
+      installed = false;
+    }
+  }
+  return installed ? 'platformatic' : 'kafkajs';
+}
 
 /** The ways to say which Kafka to talk to; give exactly one. */
 export interface KafkaConnectionOptions {
   /** Bootstrap brokers, e.g. ['127.0.0.1:9092']: a client (see `client`) is created per executor. */
   brokers?: readonly string[];
   /**
-   * Which client library the connector creates from `brokers`: 'kafkajs' (2.2.4, the default) or
-   * 'platformatic' (@platformatic/kafka 2.x, an optional dependency that needs Node >= 22.22).
+   * Which client library the connector creates from `brokers`: 'platformatic' (@platformatic/kafka
+   * 2.x, an optional dependency that needs Node >= 22.22) or 'kafkajs' (2.2.4). Default
+   * `defaultKafkaClient()`: platformatic where it runs and is installed, else kafkajs.
    */
   client?: KafkaClientName;
   /** A kafkajs `Kafka` instance or its config (SSL, SASL, clientId are kept). */
@@ -51,7 +73,8 @@ export function clientProvider(options: KafkaConnectionOptions, what: string): C
   if (given !== 1) {
     throw new ConfigError(`${what}: give exactly one of brokers, kafka or provider (got ${given})`);
   }
-  const client = options.client ?? 'kafkajs';
+  // A kafkajs instance or config names its client; otherwise the measured default.
+  const client = options.client ?? (options.kafka !== undefined ? 'kafkajs' : defaultKafkaClient());
   if (!CLIENTS.includes(client)) {
     throw new ConfigError(`${what}: client must be one of ${CLIENTS.join(', ')} (got '${String(client)}')`);
   }

@@ -1,5 +1,6 @@
 export { availableCodecs, codecPackages, registerCodecs } from './codecs.js';
 export type { OptionalCodec } from './codecs.js';
+export { defaultKafkaClient } from './client-options.js';
 export type { KafkaClientName, KafkaConnectionOptions } from './client-options.js';
 export type {
   KafkaClient,

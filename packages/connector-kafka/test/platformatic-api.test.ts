@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@dstream/core';
-import { clientProvider } from '../src/client-options.js';
+import { clientProvider, defaultKafkaClient } from '../src/client-options.js';
 import { platformaticClient } from '../src/platformatic-client.js';
 import { loadPlatformatic, platformaticAvailable, platformaticSupported } from '../src/platformatic-api.js';
 
@@ -64,5 +64,26 @@ describe("connection options' client", () => {
     expect(client.name).toMatch(/^platformatic/);
     provider.release(client);
     await provider.close();
+  });
+});
+
+describe('defaultKafkaClient', () => {
+  it('is platformatic where this Node runs it and it is installed, else kafkajs', async () => {
+    expect(defaultKafkaClient()).toBe((await platformaticAvailable()) ? 'platformatic' : 'kafkajs');
+  });
+
+  it('is what a source or sink made from brokers alone gets; a kafkajs config keeps kafkajs', async () => {
+    const fromBrokers = clientProvider({ brokers: ['127.0.0.1:9092'] }, 'kafkaSink');
+    const client = await fromBrokers.acquire();
+    expect(client.name.startsWith(defaultKafkaClient() === 'platformatic' ? 'platformatic' : 'kafkajs')).toBe(
+      true,
+    );
+    fromBrokers.release(client);
+    await fromBrokers.close();
+    const fromConfig = clientProvider({ kafka: { brokers: ['127.0.0.1:9092'] } }, 'kafkaSink');
+    const kafkajsOne = await fromConfig.acquire();
+    expect(kafkajsOne.name).toBe('kafkajs 2.2.4');
+    fromConfig.release(kafkajsOne);
+    await fromConfig.close();
   });
 });
