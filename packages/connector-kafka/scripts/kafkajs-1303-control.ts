@@ -1,8 +1,9 @@
 /**
  * Control for issue 13's failover test: the same scenario (3 brokers, RF 3, min.insync.replicas 2,
  * a partition leader SIGKILLed mid-write, then restarted) run with a bare kafkajs 2.2.4 idempotent
- * producer whose `send()` spans all partitions, and then with `kafkaSink`. It shows that the
- * scenario catches kafkajs #1303 (acknowledged records lost) and that the sink does not lose any.
+ * producer whose `send()` spans all partitions, and then with `kafkaSink` on each client this Node
+ * loads (kafkajs; @platformatic/kafka on Node >= 22.22). It shows that the scenario catches kafkajs
+ * #1303 (acknowledged records lost) and that the sink does not lose any, whatever its client.
  *
  *   npx tsx --conditions=@dstream/source packages/connector-kafka/scripts/kafkajs-1303-control.ts [rounds] [version]
  *
@@ -13,7 +14,7 @@
 import kafkajs from 'kafkajs';
 import { KAFKA_VERSIONS, type KafkaVersion, startKafka } from '@dstream/test-servers';
 import { sinkContext } from '../test/integration/context.js';
-import { kafkaSink } from '../src/index.js';
+import { type KafkaClientName, kafkaSink, platformaticAvailable } from '../src/index.js';
 import { type FailoverResult, createFailoverTopic, runFailover } from './failover-scenario.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
@@ -63,24 +64,31 @@ try {
     `bare kafkajs: ${bare.lost.length} of ${bare.acknowledged} acknowledged records lost ${JSON.stringify(bare.lost.slice(0, 20))}`,
   );
 
-  // 2. kafkaSink: one request per partition.
-  const sinkTopic = await createFailoverTopic(admin);
-  const sink = kafkaSink<number>({
-    brokers: cluster.bootstrap,
-    topic: sinkTopic,
-    key: (id) => `k${id}`,
-    value: (id) => String(id),
-    sendAttempts: 5,
-  });
-  const ours = await runFailover(sinkTopic, {
-    cluster,
-    rounds,
-    log,
-    write: (ids) => sink.writePartition(ids, sinkContext()),
-  });
-  await sink.close?.();
-  results.push({ client: 'kafkaSink over kafkajs 2.2.4', version, rounds, ...summary(ours) });
-  log(`kafkaSink: ${ours.lost.length} of ${ours.acknowledged} acknowledged records lost`);
+  // 2. kafkaSink: one request per partition, on each client.
+  const clients: KafkaClientName[] = (await platformaticAvailable())
+    ? ['kafkajs', 'platformatic']
+    : ['kafkajs'];
+  for (const client of clients) {
+    const sinkTopic = await createFailoverTopic(admin);
+    const sink = kafkaSink<number>({
+      brokers: cluster.bootstrap,
+      client,
+      topic: sinkTopic,
+      key: (id) => `k${id}`,
+      value: (id) => String(id),
+      sendAttempts: 5,
+    });
+    const ours = await runFailover(sinkTopic, {
+      cluster,
+      rounds,
+      log,
+      write: (ids) => sink.writePartition(ids, sinkContext()),
+    });
+    await sink.close?.();
+    const name = client === 'kafkajs' ? 'kafkajs 2.2.4' : '@platformatic/kafka 2.12.1';
+    results.push({ client: `kafkaSink over ${name}`, version, rounds, ...summary(ours) });
+    log(`kafkaSink over ${name}: ${ours.lost.length} of ${ours.acknowledged} acknowledged records lost`);
+  }
 } finally {
   await admin.disconnect();
   await cluster.stop();
