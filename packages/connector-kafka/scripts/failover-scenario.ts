@@ -52,6 +52,8 @@ export interface FailoverResult {
   /** Ids present more than once. */
   duplicates: number;
   killed: number[];
+  /** Writes acknowledged after the last restart: the writer resumed once the broker was back. */
+  ackedAfterLastRestart: number;
   /** Every id found in the topic. */
   presentIds: Set<number>;
   /** The same check for each of `extraTopics`. */
@@ -137,6 +139,7 @@ export async function runFailover(topic: string, options: FailoverOptions): Prom
   const acked = new Set<number>();
   const killed: number[] = [];
   let failedWrites = 0;
+  let ackedAtRestart = 0;
   let nextId = 0;
   let stop = false;
   let killRequest: (() => Promise<void>) | undefined;
@@ -180,6 +183,7 @@ export async function runFailover(topic: string, options: FailoverOptions): Prom
       );
       await sleep(phases.down);
       await cluster.restartBroker(victim);
+      ackedAtRestart = acked.size;
       log(`round ${round}: restarted broker ${victim}; ${acked.size} acked`);
       await sleep(phases.after);
     }
@@ -194,7 +198,14 @@ export async function runFailover(topic: string, options: FailoverOptions): Prom
     extra.set(t, check(await readIds(kafka, t, options.readUncommitted ?? false), acked));
   }
   await admin.disconnect();
-  return { acknowledged: acked.size, failedWrites, killed, ...main, extra };
+  return {
+    acknowledged: acked.size,
+    failedWrites,
+    killed,
+    ackedAfterLastRestart: acked.size - ackedAtRestart,
+    ...main,
+    extra,
+  };
 }
 
 /** Every id in the topic, read partition by partition up to the high watermark. */

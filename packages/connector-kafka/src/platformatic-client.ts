@@ -265,7 +265,8 @@ export function platformaticClient(options: PlatformaticClientOptions): KafkaCli
         {
           lib,
           base,
-          groupCoordinator: async (groupId) => (await findCoordinator(groupId, false)).nodeId,
+          groupCoordinator: async (groupId, fresh) => (await findCoordinator(groupId, fresh)).nodeId,
+          forgetGroupCoordinator: (groupId) => coordinators.delete(groupId),
         },
         producerOptions,
         () => producers.delete(client),

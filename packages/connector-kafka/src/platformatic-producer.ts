@@ -13,6 +13,7 @@ import type {
   PlatformaticProducer,
   PlatformaticTransaction,
 } from './platformatic-api.js';
+import { isRetriableKafkaError } from './kafka-errors.js';
 import { perKeyQueue } from './per-key-queue.js';
 
 /** acks=-1: every in-sync replica has the records before the write is acknowledged. */
@@ -21,11 +22,15 @@ const ALL_REPLICAS = -1;
 export interface PlatformaticProducerSettings {
   readonly lib: PlatformaticModule;
   readonly base: PlatformaticBaseOptions;
-  /** The node id of a consumer group's coordinator (TxnOffsetCommit goes there). */
-  readonly groupCoordinator: (groupId: string) => Promise<number>;
+  /** The node id of a consumer group's coordinator (TxnOffsetCommit goes there); `fresh` asks again. */
+  readonly groupCoordinator: (groupId: string, fresh: boolean) => Promise<number>;
+  /** Drops the remembered coordinator, so that the next transaction looks it up. */
+  readonly forgetGroupCoordinator: (groupId: string) => void;
 }
 
 const FRESH = { producerId: -1n, producerEpoch: -1 };
+/** TxnOffsetCommit tries (each after a fresh coordinator lookup) before the transaction fails. */
+const OFFSET_COMMIT_ATTEMPTS = 5;
 
 const toBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
 
@@ -123,17 +128,30 @@ export async function platformaticProducer(
         async sendOffsets(groupId, offsets) {
           if (offsets.length === 0) return;
           added = true;
-          // AddOffsetsToTxn (only the group id is read), then one TxnOffsetCommit per partition.
+          // AddOffsetsToTxn (only the group id is read), then one TxnOffsetCommit per partition to
+          // the group's coordinator. The library sends it to the coordinator it is handed, so after
+          // a NOT_COORDINATOR or a dead coordinator it is looked up again (a moved group).
           await tx.addConsumer({ groupId });
-          const coordinatorId = await settings.groupCoordinator(groupId);
-          for (const o of offsets) {
-            // The library commits `offset + 1`: hand it the last offset read.
-            await tx.addOffset({
-              topic: o.topic,
-              partition: o.partition,
-              offset: BigInt(o.offset - 1),
-              metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
-            });
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const coordinatorId = await settings.groupCoordinator(groupId, attempt > 1);
+              for (const o of offsets) {
+                // The library commits `offset + 1`: hand it the last offset read.
+                await tx.addOffset({
+                  topic: o.topic,
+                  partition: o.partition,
+                  offset: BigInt(o.offset - 1),
+                  metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
+                });
+              }
+              return;
+            } catch (error) {
+              if (attempt >= OFFSET_COMMIT_ATTEMPTS || !isRetriableKafkaError(error)) {
+                settings.forgetGroupCoordinator(groupId);
+                throw error;
+              }
+              await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+            }
           }
         },
         commit: () => finish('commit'),

@@ -115,48 +115,64 @@ export function failoverSuite(version: KafkaVersion): void {
         expect(new Set(read).size).toBe(result.present);
       }, 300_000);
 
-      it('the broker coordinating the sink’s transactions is SIGKILLed mid-transaction: each batch all or nothing', async () => {
-        const topic = await createFailoverTopic(admin);
-        const source = await createFailoverTopic(admin, 1);
-        const groupId = `g-${topic}`;
-        const sink = kafkaSink<number>({
-          brokers: cluster.bootstrap,
-          client,
-          topic,
-          key: (id) => `k${id}`,
-          value: (id) => String(id),
-          transactional: { groupId },
-        });
-        const batches: number[][] = [];
-        let batch = 0;
-        const result = await runFailover(topic, {
-          cluster,
-          rounds: 1,
-          intervalMs: 20,
-          phasesMs: { before: 1500, down: 6000, after: 2500 },
-          victim: (a) => coordinatorOf(a, '__transaction_state', `${groupId}-out-0-${source}-0`),
-          write: async (ids) => {
-            batches.push(ids);
-            const from = ids[0]!;
-            batch++;
-            const range = { topic: source, partition: 0, fromOffset: from, untilOffset: from + ids.length };
-            await sink.writePartition(ids, sinkContext({ batchTime: batch, partitionOffsetRange: range }));
-          },
-        });
-        await sink.close?.();
-        expect(result.lost).toEqual([]);
-        expect(result.duplicates).toBe(0);
-        for (const ids of batches) {
-          const present = ids.filter((id) => result.presentIds.has(id)).length;
-          expect([0, ids.length]).toContain(present);
-        }
-        // The committed source offset is that of a batch whose records are all present.
-        const [offsets] = await admin.fetchOffsets({ groupId, topics: [source] });
-        const committed = Number(offsets!.partitions[0]!.offset);
-        const last = batches.find((ids) => ids[0]! + ids.length === committed);
-        expect(last).toBeDefined();
-        expect(last!.every((id) => result.presentIds.has(id))).toBe(true);
-      }, 240_000);
+      // The transaction coordinator (its __transaction_state partition's leader), then the group
+      // coordinator that takes the sink's TxnOffsetCommit (its __consumer_offsets partition's leader).
+      it.each([
+        ['transactions', '__transaction_state'],
+        ['source offsets (TxnOffsetCommit)', '__consumer_offsets'],
+      ] as const)(
+        'the broker coordinating the sink’s %s is SIGKILLed mid-transaction: each batch all or nothing',
+        async (_what, internalTopic) => {
+          const topic = await createFailoverTopic(admin);
+          const source = await createFailoverTopic(admin, 1);
+          const groupId = `g-${topic}`;
+          const sink = kafkaSink<number>({
+            brokers: cluster.bootstrap,
+            client,
+            topic,
+            key: (id) => `k${id}`,
+            value: (id) => String(id),
+            transactional: { groupId },
+          });
+          const batches: number[][] = [];
+          let batch = 0;
+          const result = await runFailover(topic, {
+            cluster,
+            rounds: 1,
+            intervalMs: 20,
+            phasesMs: { before: 1500, down: 6000, after: 2500 },
+            victim: (a) =>
+              coordinatorOf(
+                a,
+                internalTopic,
+                internalTopic === '__transaction_state' ? `${groupId}-out-0-${source}-0` : groupId,
+              ),
+            write: async (ids) => {
+              batches.push(ids);
+              const from = ids[0]!;
+              batch++;
+              const range = { topic: source, partition: 0, fromOffset: from, untilOffset: from + ids.length };
+              await sink.writePartition(ids, sinkContext({ batchTime: batch, partitionOffsetRange: range }));
+            },
+          });
+          await sink.close?.();
+          expect(result.lost).toEqual([]);
+          expect(result.duplicates).toBe(0);
+          // The job went on writing (and committing its source offsets) once the broker was back.
+          expect(result.ackedAfterLastRestart).toBeGreaterThan(0);
+          for (const ids of batches) {
+            const present = ids.filter((id) => result.presentIds.has(id)).length;
+            expect([0, ids.length]).toContain(present);
+          }
+          // The committed source offset is that of a batch whose records are all present.
+          const [offsets] = await admin.fetchOffsets({ groupId, topics: [source] });
+          const committed = Number(offsets!.partitions[0]!.offset);
+          const last = batches.find((ids) => ids[0]! + ids.length === committed);
+          expect(last).toBeDefined();
+          expect(last!.every((id) => result.presentIds.has(id))).toBe(true);
+        },
+        240_000,
+      );
 
       it('the group coordinator is SIGKILLed while the direct stream commits: no range lost or read twice, lag catches up', async () => {
         const topic = await createFailoverTopic(admin, 3);
