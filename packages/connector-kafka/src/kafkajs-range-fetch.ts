@@ -1,6 +1,6 @@
 import { committedMessages } from './committed-records.js';
+import { type RangeState, advance, allLanes, readRanges } from './range-reader.js';
 import type { KafkaFetchRange, KafkaRawRecord } from './kafka-client.js';
-import { isRetriableKafkaError } from './kafka-errors.js';
 import {
   type FetchPartitionData,
   type InternalBroker,
@@ -23,67 +23,28 @@ export interface RangeFetchSettings {
   connectionReady: Map<string, Promise<unknown>>;
 }
 
-/** One range being read: where it is and what it has gathered. */
-interface RangeState {
-  readonly range: KafkaFetchRange;
-  readonly out: KafkaRawRecord[];
-  next: number;
-  /** Fetches in a row that returned nothing for it while its leader had nothing for anyone. */
-  empty: number;
-  done: boolean;
-}
-
-/** Empty fetches (each waiting up to maxWaitTime) before a range is taken as unreadable to its end. */
-const MAX_EMPTY_FETCHES = 5;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /**
  * Reads exactly the committed records of each range [fromOffset, untilOffset), in offset order, as
  * Spark's KafkaRDD reads a batch: the ranges led by one broker go in ONE Fetch request (per-partition
  * maxBytes), and as soon as its response is in, the follow-up fetch for the ranges not yet complete
- * is sent, before the records of that response are converted. A failed round (leader moved, broker
- * restarted) keeps every range's progress; the rest is regrouped by the refreshed leaders.
+ * is sent, before the records of that response are converted (`readRanges` keeps the progress across
+ * a failed round and regroups by the refreshed leaders).
  */
-export async function fetchRanges(
+export function fetchRanges(
   settings: RangeFetchSettings,
   ranges: readonly KafkaFetchRange[],
 ): Promise<KafkaRawRecord[][]> {
-  const states: RangeState[] = ranges.map((range) => ({
-    range,
-    out: [],
-    next: range.fromOffset,
-    empty: 0,
-    done: range.untilOffset <= range.fromOffset,
-  }));
   const topics = [...new Set(ranges.map((r) => r.topic))];
-  for (let failures = 0; ; ) {
-    const open = states.filter((s) => !s.done);
-    if (open.length === 0) break;
-    const progress = open.map((s) => s.next);
-    let error: unknown;
-    let cluster: InternalCluster | undefined;
-    try {
-      const c = await settings.cluster(topics);
-      cluster = c;
-      const lanes = byLeader(c, open);
-      const results = await Promise.allSettled(
-        [...lanes].map(([nodeId, lane]) => readLane(settings, c, nodeId, lane)),
-      );
-      error = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
-    } catch (e) {
-      error = e;
-    }
-    if (error === undefined) continue;
-    if (!isRetriableKafkaError(error)) throw error;
-    const progressed = open.some((s, i) => s.done || s.next !== progress[i]);
-    failures = progressed ? 1 : failures + 1;
-    if (failures >= settings.attempts) throw error;
-    await sleep(Math.min(1000, 50 * 2 ** failures));
-    await cluster?.refreshMetadata().catch(() => undefined);
-  }
-  return states.map((s) => s.out);
+  let cluster: InternalCluster | undefined;
+  return readRanges(ranges, settings.attempts, async (open, refresh) => {
+    if (refresh) await cluster?.refreshMetadata().catch(() => undefined);
+    const c = await settings.cluster(topics);
+    cluster = c;
+    const lanes = byLeader(c, open);
+    await allLanes([...lanes].map(([nodeId, lane]) => readLane(settings, c, nodeId, lane)));
+  });
 }
 
 function byLeader(c: InternalCluster, open: readonly RangeState[]): Map<string, RangeState[]> {
@@ -124,17 +85,12 @@ async function readLane(
     const anything = fetched.some((f) => f.within.length > 0);
     for (const { s, data, within } of fetched) {
       const last = within.at(-1);
-      if (last !== undefined) {
-        s.next = Number(last.offset) + 1;
-        s.empty = 0;
-      } else if (Number(data.highWatermark) <= s.next || (!anything && ++s.empty > MAX_EMPTY_FETCHES)) {
-        // Nothing at or after `next` below the range end: the rest was compacted away or is not
-        // readable (yet); stop instead of spinning. An empty partition counts only when the broker had
-        // nothing for any partition of the request (it waited maxWaitTime); otherwise the response's
-        // size limit may have crowded it out.
-        s.done = true;
-      }
-      if (s.next >= s.range.untilOffset) s.done = true;
+      advance(
+        s,
+        last === undefined ? undefined : Number(last.offset) + 1,
+        Number(data.highWatermark),
+        anything,
+      );
     }
     const rest = lane.filter((s) => !s.done);
     inflight = rest.length > 0 ? send(settings, broker, nodeId, rest) : undefined;

@@ -1,6 +1,6 @@
 import { committedBatches } from './committed-records.js';
 import type { KafkaFetchRange, KafkaHeaders, KafkaRawRecord } from './kafka-client.js';
-import { isRetriableKafkaError } from './kafka-errors.js';
+import { type RangeState, advance, allLanes, readRanges } from './range-reader.js';
 import type {
   PlatformaticClusterMetadata,
   PlatformaticConnectionPool,
@@ -32,65 +32,26 @@ export interface PoolLender {
   release(pool: PlatformaticConnectionPool): void;
 }
 
-interface RangeState {
-  readonly range: KafkaFetchRange;
-  readonly out: KafkaRawRecord[];
-  next: number;
-  empty: number;
-  done: boolean;
-}
-
-/** Empty fetches (each waiting up to maxWaitTime) before a range is taken as unreadable to its end. */
-const MAX_EMPTY_FETCHES = 5;
 const NO_HEADERS: KafkaHeaders = Object.freeze({});
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Reads exactly the committed records of each range [fromOffset, untilOffset) with
  * @platformatic/kafka's plain Fetch (`Consumer.fetch`, no MessagesStream): the ranges one broker
  * leads go in one request, the follow-up request leaves before the records of a response are
- * converted, and a failed round (leader moved, broker restarted) keeps every range's progress and
- * regroups the rest by the refreshed leaders — the same contract as the kafkajs adapter's reader.
+ * converted, and `readRanges` keeps the progress across a failed round (leader moved, broker
+ * restarted) — the same rules as the kafkajs adapter's reader.
  */
-export async function platformaticFetchRanges(
+export function platformaticFetchRanges(
   settings: PlatformaticRangeFetchSettings,
   ranges: readonly KafkaFetchRange[],
 ): Promise<KafkaRawRecord[][]> {
-  const states: RangeState[] = ranges.map((range) => ({
-    range,
-    out: [],
-    next: range.fromOffset,
-    empty: 0,
-    done: range.untilOffset <= range.fromOffset,
-  }));
   const topics = [...new Set(ranges.map((r) => r.topic))];
-  let refresh = false;
-  for (let failures = 0; ; ) {
-    const open = states.filter((s) => !s.done);
-    if (open.length === 0) break;
-    const progress = open.map((s) => s.next);
-    let error: unknown;
-    try {
-      const consumer = await settings.consumer();
-      const metadata = await settings.metadata(topics, refresh);
-      const lanes = byLeader(metadata, open);
-      const results = await Promise.allSettled(
-        [...lanes].map(([node, lane]) => readLane(settings, consumer, metadata, node, lane)),
-      );
-      error = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
-    } catch (e) {
-      error = e;
-    }
-    if (error === undefined) continue;
-    if (!isRetriableKafkaError(error)) throw error;
-    const progressed = open.some((s, i) => s.done || s.next !== progress[i]);
-    failures = progressed ? 1 : failures + 1;
-    if (failures >= settings.attempts) throw error;
-    refresh = true;
-    await sleep(Math.min(1000, 50 * 2 ** failures));
-  }
-  return states.map((s) => s.out);
+  return readRanges(ranges, settings.attempts, async (open, refresh) => {
+    const consumer = await settings.consumer();
+    const metadata = await settings.metadata(topics, refresh);
+    const lanes = byLeader(metadata, open);
+    await allLanes([...lanes].map(([node, lane]) => readLane(settings, consumer, metadata, node, lane)));
+  });
 }
 
 function byLeader(
@@ -156,18 +117,8 @@ async function readLaneOver(
     const anything = fetched.some((f) => f.batches.length > 0);
     for (const { s, data, batches } of fetched) {
       const last = batches.at(-1);
-      const after = last === undefined ? s.next : Number(last.firstOffset) + last.lastOffsetDelta + 1;
-      if (after > s.next) {
-        s.next = after;
-        s.empty = 0;
-      } else if (
-        (data !== undefined && Number(data.highWatermark) <= s.next) ||
-        (!anything && ++s.empty > MAX_EMPTY_FETCHES)
-      ) {
-        // Nothing at or after `next` below the range end: compacted away or not readable (yet).
-        s.done = true;
-      }
-      if (s.next >= s.range.untilOffset) s.done = true;
+      const after = last === undefined ? undefined : Number(last.firstOffset) + last.lastOffsetDelta + 1;
+      advance(s, after, data === undefined ? undefined : Number(data.highWatermark), anything);
     }
     const rest = lane.filter((s) => !s.done);
     inflight = rest.length > 0 ? send(settings, consumer, metadata, node, rest, pool) : undefined;
